@@ -1,0 +1,29 @@
+// Package account holds what the scanner remembers of an account it has
+// scored: the facts of its signup that later logins and messages are judged
+// against, and the id of the signup event, which makes a redelivered signup a
+// no-op.
+package account
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrExists is returned by a store asked to create an account record that is
+// already there.
+var ErrExists = errors.New("account record exists")
+
+// Account is the scanner's record of one account. It holds no raw personal
+// values beyond the signup network: devices and contacts are keyed hashes.
+type Account struct {
+	ID            string
+	SignupEventID string
+	CreatedAt     time.Time
+	Country       string // IP country at signup
+	ASN           uint32
+	Prefix        string // the /24 or /48 of the signup IP
+	DeviceHash    string
+	Score         int // score of the signup
+	// Expires is the unix time after which the record may be deleted (TTL).
+	Expires int64
+}
