@@ -1,0 +1,792 @@
+// Package storetest is the contract every storage adapter of the pipeline
+// passes: one suite, run against the DynamoDB adapter (on dynalite) and the
+// embedded one, so that a replay on the embedded store behaves as the
+// deployment does.
+//
+// Beyond pipeline.Store's own comments, the contract says:
+//   - A delta has window.Apply's effect, and makes its key present even when
+//     it changes nothing; deltas of one key in one call have no defined order.
+//   - Queue times are kept to the millisecond, in UTC; EventIDs are a set and
+//     come back sorted; empty Reasons and EventIDs come back nil.
+//   - Reads see every write that returned before them.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailtrust/abusescan/internal/account"
+	"github.com/mailtrust/abusescan/internal/pipeline"
+	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/window"
+)
+
+// Store is what the suite tests: the pipeline's storage plus the queue
+// reads of consumers and abusectl.
+type Store interface {
+	pipeline.Store
+	// QueueItem reads one item; the error wraps queue.ErrNotFound when there
+	// is none.
+	QueueItem(ctx context.Context, accountID string) (queue.Item, error)
+	// ListQueue returns the items of one status and action ("" for both) in
+	// creation order, then by account id, at most limit of them (0: all).
+	ListQueue(ctx context.Context, status queue.Status, action queue.Action, limit int) ([]queue.Item, error)
+}
+
+// Run runs the contract against stores made by open, which returns a new,
+// empty store for each test and closes it when the test ends.
+func Run(t *testing.T, open func(t *testing.T) Store) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s Store)
+	}{
+		{"DeltaSemantics", testDeltaSemantics},
+		{"DeltasAgreeWithApply", testDeltasAgreeWithApply},
+		{"WindowRecordRoundTrip", testWindowRecordRoundTrip},
+		{"ManyKeys", testManyKeys},
+		{"Absent", testAbsent},
+		{"CancelledContext", testCancelledContext},
+		{"Accounts", testAccounts},
+		{"QueueCreateAndConflict", testQueueCreateAndConflict},
+		{"QueueVersions", testQueueVersions},
+		{"QueueRace", testQueueRace},
+		{"QueueRoundTrip", testQueueRoundTrip},
+		{"ListQueue", testListQueue},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, open(t))
+		})
+	}
+}
+
+func testDeltaSemantics(t *testing.T, s Store) {
+	ctx := t.Context()
+	tests := []struct {
+		name   string
+		deltas []window.Delta // one UpdateKeys call each, Key filled in
+		want   window.Attrs
+	}{
+		{"incr adds", []window.Delta{
+			{Incr: window.Attrs{"f1": 1}},
+			{Incr: window.Attrs{"f1": 2, "h1": 5}},
+		}, window.Attrs{"f1": 3, "h1": 5}},
+		{"negative and zero incr", []window.Delta{
+			{Incr: window.Attrs{"d1": 5}},
+			{Incr: window.Attrs{"d1": -7, "d2": 0}},
+		}, window.Attrs{"d1": -2, "d2": 0}},
+		{"set once twice keeps the first value", []window.Delta{
+			{SetOnce: window.Attrs{"m_acc-1": 100}},
+			{SetOnce: window.Attrs{"m_acc-1": 200, "m_acc-2": 300}},
+		}, window.Attrs{"m_acc-1": 100, "m_acc-2": 300}},
+		{"set once of a name incremented in the same delta", []window.Delta{
+			{Incr: window.Attrs{"f1": 1}, SetOnce: window.Attrs{"f1": 50}},
+		}, window.Attrs{"f1": 1}},
+		{"remove", []window.Delta{
+			{Incr: window.Attrs{"f1": 1, "f2": 1}, SetOnce: window.Attrs{"m_x": 9}},
+			{Remove: []string{"f1", "m_x", "never-there"}},
+		}, window.Attrs{"f2": 1}},
+		{"remove does not remove what the delta increments", []window.Delta{
+			{Incr: window.Attrs{"f1": 1}},
+			{Incr: window.Attrs{"f1": 2}, Remove: []string{"f1"}},
+		}, window.Attrs{"f1": 3}},
+		{"remove and set once in one delta sets the new value", []window.Delta{
+			{SetOnce: window.Attrs{"m_a": 1}},
+			{SetOnce: window.Attrs{"m_a": 2}, Remove: []string{"m_a"}},
+		}, window.Attrs{"m_a": 2}},
+		{"repeated remove", []window.Delta{
+			{Incr: window.Attrs{"f1": 1, "f2": 2}},
+			{Remove: []string{"f1", "f1"}},
+		}, window.Attrs{"f2": 2}},
+		{"empty delta makes the key present", []window.Delta{{}}, window.Attrs{}},
+		{"remove everything leaves the key present", []window.Delta{
+			{Incr: window.Attrs{"f1": 1}},
+			{Remove: []string{"f1"}},
+		}, window.Attrs{}},
+		{"expires is not an attribute", []window.Delta{
+			{Incr: window.Attrs{"f1": 1}, Expires: 1_900_000_000},
+			{Incr: window.Attrs{"f1": 1}, Expires: 1_900_000_100},
+		}, window.Attrs{"f1": 2}},
+		{"names that are no identifiers", []window.Delta{
+			{Incr: window.Attrs{"f5870000": 1, "m_acc-123.x y#z": 7, "ünï": 1}},
+		}, window.Attrs{"f5870000": 1, "m_acc-123.x y#z": 7, "ünï": 1}},
+		{"large values", []window.Delta{
+			{SetOnce: window.Attrs{"big": 1 << 62, "small": -(1 << 62)}},
+		}, window.Attrs{"big": 1 << 62, "small": -(1 << 62)}},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			key := window.NewKey(window.IP, fmt.Sprintf("192.0.2.%d", i))
+			for _, d := range tc.deltas {
+				d.Key = key
+				if err := errors.Join(s.UpdateKeys(ctx, []window.Delta{d})...); err != nil {
+					t.Fatalf("UpdateKeys: %v", err)
+				}
+			}
+			got, err := s.Keys(ctx, []window.Key{key})
+			if err != nil {
+				t.Fatalf("Keys: %v", err)
+			}
+			a, ok := got[key]
+			if !ok {
+				t.Fatalf("Keys: %s absent", key)
+			}
+			if !maps.Equal(a, tc.want) {
+				t.Errorf("Keys = %v, want %v", a, tc.want)
+			}
+		})
+	}
+}
+
+// testDeltasAgreeWithApply applies random deltas to random keys, call after
+// call, and holds the store to window.Apply after each.
+func testDeltasAgreeWithApply(t *testing.T, s Store) {
+	ctx := t.Context()
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 0))
+			keys := make([]window.Key, 10)
+			for i := range keys {
+				keys[i] = window.NewKey(window.Prefix, fmt.Sprintf("seed%d-%d", seed, i))
+			}
+			names := []string{"f1", "f2", "f3", "h1", "h2", "d1", "m_a", "m_b", "m_c", "m_d"}
+			pick := func(n int) []string {
+				out := make([]string, 0, n)
+				for range n {
+					out = append(out, names[rng.IntN(len(names))])
+				}
+				return out
+			}
+			model := map[window.Key]window.Attrs{}
+			for round := range 25 {
+				var deltas []window.Delta
+				for _, i := range rng.Perm(len(keys))[:1+rng.IntN(len(keys))] {
+					d := window.Delta{Key: keys[i], Remove: pick(rng.IntN(3))}
+					for _, n := range pick(rng.IntN(4)) {
+						if d.Incr == nil {
+							d.Incr = window.Attrs{}
+						}
+						d.Incr[n] = int64(rng.IntN(9) - 3)
+					}
+					for _, n := range pick(rng.IntN(3)) {
+						if d.SetOnce == nil {
+							d.SetOnce = window.Attrs{}
+						}
+						d.SetOnce[n] = rng.Int64N(2_000_000_000)
+					}
+					if rng.IntN(2) == 0 {
+						d.Expires = rng.Int64N(2_000_000_000) + 1
+					}
+					deltas = append(deltas, d)
+					model[d.Key] = window.Apply(model[d.Key], d)
+				}
+				errs := s.UpdateKeys(ctx, deltas)
+				if len(errs) != len(deltas) {
+					t.Fatalf("round %d: UpdateKeys returned %d errors for %d deltas", round, len(errs), len(deltas))
+				}
+				if err := errors.Join(errs...); err != nil {
+					t.Fatalf("round %d: UpdateKeys: %v", round, err)
+				}
+				got, err := s.Keys(ctx, keys)
+				if err != nil {
+					t.Fatalf("round %d: Keys: %v", round, err)
+				}
+				if !maps.EqualFunc(got, model, maps.Equal) {
+					for _, k := range keys {
+						if !maps.Equal(got[k], model[k]) {
+							t.Errorf("round %d: %s = %v, window.Apply says %v", round, k, got[k], model[k])
+						}
+					}
+					t.Fatalf("round %d: %d keys stored, window.Apply says %d", round, len(got), len(model))
+				}
+			}
+		})
+	}
+}
+
+// testWindowRecordRoundTrip runs events through window.Record in batches as
+// the pipeline does (read, parse, add, prune, write) and checks that what a
+// reader parses back counts the same as the writer's view.
+func testWindowRecordRoundTrip(t *testing.T, s Store) {
+	ctx := t.Context()
+	key := window.NewKey(window.ASN, "64500")
+	start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(7, 7))
+	var view window.Record
+	at := start
+	for batch := range 40 {
+		stored, err := s.Keys(ctx, []window.Key{key})
+		if err != nil {
+			t.Fatalf("batch %d: Keys: %v", batch, err)
+		}
+		rec := window.Parse(stored[key])
+		if batch > 0 && !reflect.DeepEqual(rec.Counts(at), view.Counts(at)) {
+			t.Fatalf("batch %d: stored counts %+v, writer's view %+v", batch, rec.Counts(at), view.Counts(at))
+		}
+		if batch > 0 && !slices.Equal(rec.Members(), view.Members()) {
+			t.Fatalf("batch %d: stored members %v, writer's view %v", batch, rec.Members(), view.Members())
+		}
+		// A batch spans minutes, batches hours: what a batch counts is never
+		// stale at its end.
+		at = at.Add(time.Duration(rng.IntN(int(20 * time.Hour))))
+		d := window.Delta{Key: key}
+		for e := range 1 + rng.IntN(4) {
+			at = at.Add(time.Duration(rng.IntN(int(10 * time.Minute))))
+			d.Merge(rec.Add(at, fmt.Sprintf("acc-%d-%d", batch, e)))
+		}
+		d.Remove = rec.Stale(at)
+		rec.Prune(at)
+		d.Expires = at.Add(window.Retention).Unix()
+		if err := errors.Join(s.UpdateKeys(ctx, []window.Delta{d})...); err != nil {
+			t.Fatalf("batch %d: UpdateKeys: %v", batch, err)
+		}
+		view = rec
+	}
+	stored, err := s.Keys(ctx, []window.Key{key})
+	if err != nil {
+		t.Fatalf("Keys: %v", err)
+	}
+	got := window.Parse(stored[key])
+	for _, now := range []time.Time{at, at.Add(time.Hour), at.Add(3 * 24 * time.Hour)} {
+		if g, w := got.Counts(now), view.Counts(now); !reflect.DeepEqual(g, w) {
+			t.Errorf("Counts(%v) = %+v, want %+v", now, g, w)
+		}
+	}
+	if c := got.Counts(at); c.Members != window.MaxMembers || c.Last7d == 0 || c.DaysSeen == 0 {
+		t.Errorf("Counts = %+v: the test should fill the member set and the history", c)
+	}
+	if len(got.Stale(at)) != 0 {
+		t.Errorf("Stale = %v after pruning", got.Stale(at))
+	}
+}
+
+func testManyKeys(t *testing.T, s Store) {
+	ctx := t.Context()
+	const n = 250
+	var deltas []window.Delta
+	var keys []window.Key
+	for i := range n {
+		k := window.NewKey(window.IP, fmt.Sprintf("10.0.%d.%d", i/256, i%256))
+		keys = append(keys, k)
+		deltas = append(deltas, window.Delta{Key: k, Incr: window.Attrs{"f1": int64(i + 1)}, SetOnce: window.Attrs{"m_x": int64(i)}})
+	}
+	errs := s.UpdateKeys(ctx, deltas)
+	if len(errs) != n {
+		t.Fatalf("UpdateKeys returned %d errors for %d deltas", len(errs), n)
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("UpdateKeys: %v", err)
+	}
+	// Duplicates and absent keys among more than 100.
+	ask := append(slices.Clone(keys), keys[:20]...)
+	ask = append(ask, window.NewKey(window.IP, "absent-1"), window.NewKey(window.IP, "absent-2"))
+	got, err := s.Keys(ctx, ask)
+	if err != nil {
+		t.Fatalf("Keys: %v", err)
+	}
+	if len(got) != n {
+		t.Errorf("Keys returned %d keys, want %d", len(got), n)
+	}
+	for i, k := range keys {
+		if want := (window.Attrs{"f1": int64(i + 1), "m_x": int64(i)}); !maps.Equal(got[k], want) {
+			t.Errorf("Keys[%s] = %v, want %v", k, got[k], want)
+		}
+	}
+}
+
+func testAbsent(t *testing.T, s Store) {
+	ctx := t.Context()
+	keys, err := s.Keys(ctx, []window.Key{"ip#198.51.100.1"})
+	if err != nil || len(keys) != 0 {
+		t.Errorf("Keys(absent) = %v, %v; want empty, nil", keys, err)
+	}
+	keys, err = s.Keys(ctx, nil)
+	if err != nil || len(keys) != 0 {
+		t.Errorf("Keys(nil) = %v, %v; want empty, nil", keys, err)
+	}
+	accts, err := s.Accounts(ctx, []string{"nobody"})
+	if err != nil || len(accts) != 0 {
+		t.Errorf("Accounts(absent) = %v, %v; want empty, nil", accts, err)
+	}
+	items, err := s.QueueItems(ctx, []string{"nobody"})
+	if err != nil || len(items) != 0 {
+		t.Errorf("QueueItems(absent) = %v, %v; want empty, nil", items, err)
+	}
+	if _, err := s.QueueItem(ctx, "nobody"); !errors.Is(err, queue.ErrNotFound) {
+		t.Errorf("QueueItem(absent) error = %v, want queue.ErrNotFound", err)
+	}
+	list, err := s.ListQueue(ctx, queue.Pending, "", 0)
+	if err != nil || len(list) != 0 {
+		t.Errorf("ListQueue(empty) = %v, %v; want empty, nil", list, err)
+	}
+	if _, err := s.ListQueue(ctx, "bogus", queue.Suspend, 0); err == nil {
+		t.Error("ListQueue(unknown status) succeeded")
+	}
+	if _, err := s.ListQueue(ctx, queue.Pending, "bogus", 0); err == nil {
+		t.Error("ListQueue(unknown action) succeeded")
+	}
+}
+
+func testCancelledContext(t *testing.T, s Store) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	deltas := []window.Delta{{Key: "ip#a", Incr: window.Attrs{"f1": 1}}, {Key: "ip#b", Incr: window.Attrs{"f1": 1}}}
+	for i, err := range s.UpdateKeys(ctx, deltas) {
+		if err == nil {
+			t.Errorf("UpdateKeys(cancelled)[%d] = nil", i)
+		}
+	}
+	for i, err := range s.CreateAccounts(ctx, []account.Account{{ID: "a"}}) {
+		if err == nil || errors.Is(err, account.ErrExists) {
+			t.Errorf("CreateAccounts(cancelled)[%d] = %v", i, err)
+		}
+	}
+	for i, err := range s.PutQueueItems(ctx, []pipeline.QueueWrite{{Item: item("a", queue.Suspend, queue.Pending, time.Unix(0, 0))}}) {
+		if err == nil || errors.Is(err, queue.ErrConflict) {
+			t.Errorf("PutQueueItems(cancelled)[%d] = %v", i, err)
+		}
+	}
+	if _, err := s.Keys(ctx, []window.Key{"ip#a"}); err == nil {
+		t.Error("Keys(cancelled) succeeded")
+	}
+	// Nothing was written.
+	got, err := s.Keys(t.Context(), []window.Key{"ip#a", "ip#b"})
+	if err != nil || len(got) != 0 {
+		t.Errorf("Keys after cancelled writes = %v, %v; want empty", got, err)
+	}
+}
+
+func testAccounts(t *testing.T, s Store) {
+	ctx := t.Context()
+	created := time.Date(2025, 3, 1, 12, 30, 15, 123456789, time.UTC)
+	full := account.Account{
+		ID: "acc-full", SignupEventID: "evt-1", CreatedAt: created, Country: "US", ASN: 4294967295,
+		Prefix: "2001:db8:1::/48", DeviceHash: "k1:abcdef", Score: 87, Expires: 1_900_000_000,
+	}
+	bare := account.Account{ID: "acc-bare"}
+	other := account.Account{ID: "acc-other", SignupEventID: "evt-2", CreatedAt: created.Add(time.Hour), ASN: 64500, Score: -1}
+	if err := errors.Join(s.CreateAccounts(ctx, []account.Account{full, bare, other})...); err != nil {
+		t.Fatalf("CreateAccounts: %v", err)
+	}
+	got, err := s.Accounts(ctx, []string{"acc-full", "acc-bare", "acc-other", "acc-absent", "acc-full"})
+	if err != nil {
+		t.Fatalf("Accounts: %v", err)
+	}
+	want := map[string]account.Account{full.ID: full, bare.ID: bare, other.ID: other}
+	checkAccounts(t, got, want)
+
+	// The second creation of an id fails, and does not stop the others.
+	changed := full
+	changed.Score, changed.SignupEventID = 1, "evt-9"
+	fresh := account.Account{ID: "acc-fresh", Score: 5}
+	errs := s.CreateAccounts(ctx, []account.Account{changed, fresh, bare})
+	if len(errs) != 3 {
+		t.Fatalf("CreateAccounts returned %d errors for 3 records", len(errs))
+	}
+	for i, wantExists := range []bool{true, false, true} {
+		if gotExists := errors.Is(errs[i], account.ErrExists); gotExists != wantExists || (!wantExists && errs[i] != nil) {
+			t.Errorf("CreateAccounts[%d] = %v, want exists=%v", i, errs[i], wantExists)
+		}
+	}
+	if errs[0] != nil && !strings.Contains(errs[0].Error(), full.ID) {
+		t.Errorf("CreateAccounts error %q does not name the account", errs[0])
+	}
+	// The same id twice in one call: exactly one is created.
+	twice := s.CreateAccounts(ctx, []account.Account{{ID: "acc-twice", Score: 1}, {ID: "acc-twice", Score: 2}})
+	if (twice[0] == nil) == (twice[1] == nil) || !errors.Is(errors.Join(twice...), account.ErrExists) {
+		t.Errorf("CreateAccounts(same id twice) = %v, want one nil and one ErrExists", twice)
+	}
+	got, err = s.Accounts(ctx, []string{"acc-full", "acc-fresh", "acc-bare", "acc-other"})
+	if err != nil {
+		t.Fatalf("Accounts: %v", err)
+	}
+	want[fresh.ID] = fresh
+	checkAccounts(t, got, want)
+}
+
+func checkAccounts(t *testing.T, got, want map[string]account.Account) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("Accounts returned %d records, want %d", len(got), len(want))
+	}
+	for id, w := range want {
+		g, ok := got[id]
+		if !ok {
+			t.Errorf("Accounts: %s absent", id)
+			continue
+		}
+		if !g.CreatedAt.Equal(w.CreatedAt) {
+			t.Errorf("Accounts[%s].CreatedAt = %v, want %v", id, g.CreatedAt, w.CreatedAt)
+		}
+		g.CreatedAt, w.CreatedAt = time.Time{}, time.Time{}
+		if g != w {
+			t.Errorf("Accounts[%s] = %+v, want %+v", id, g, w)
+		}
+	}
+}
+
+// item returns a pending-like queue item with every contract field set.
+func item(id string, a queue.Action, st queue.Status, created time.Time) queue.Item {
+	return queue.Item{
+		AccountID: id, Action: a, Status: st, Score: 80,
+		Reasons: []queue.Reason{
+			{Rule: "signup_burst_prefix", Points: 50, Detail: "27 signups from 198.51.100.0/24 in 10 min"},
+			{Rule: "hosting_asn", Points: 30, Detail: "AS64500 is a hosting network"},
+		},
+		Cluster:   &queue.Cluster{Key: "net#198.51.100.0/24", Size: 27},
+		EventIDs:  []string{"evt-" + id},
+		CreatedAt: created, UpdatedAt: created, Version: 1,
+	}
+}
+
+func put(t *testing.T, s Store, ws ...pipeline.QueueWrite) {
+	t.Helper()
+	errs := s.PutQueueItems(t.Context(), ws)
+	if len(errs) != len(ws) {
+		t.Fatalf("PutQueueItems returned %d errors for %d writes", len(errs), len(ws))
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("PutQueueItems: %v", err)
+	}
+}
+
+func readItem(t *testing.T, s Store, id string) queue.Item {
+	t.Helper()
+	it, err := s.QueueItem(t.Context(), id)
+	if err != nil {
+		t.Fatalf("QueueItem(%s): %v", id, err)
+	}
+	return it
+}
+
+func testQueueCreateAndConflict(t *testing.T, s Store) {
+	ctx := t.Context()
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	first := item("acc-1", queue.Review, queue.Pending, at)
+	put(t, s, pipeline.QueueWrite{Item: first})
+	second := item("acc-1", queue.Suspend, queue.Pending, at.Add(time.Minute))
+	errs := s.PutQueueItems(ctx, []pipeline.QueueWrite{{Item: second}, {Item: item("acc-2", queue.Review, queue.Pending, at)}})
+	if !errors.Is(errs[0], queue.ErrConflict) {
+		t.Errorf("second create = %v, want queue.ErrConflict", errs[0])
+	}
+	if errs[1] != nil {
+		t.Errorf("create beside a conflict = %v", errs[1])
+	}
+	if d := diffItem(readItem(t, s, "acc-1"), first); d != "" {
+		t.Errorf("after conflict: %s", d)
+	}
+}
+
+func testQueueVersions(t *testing.T, s Store) {
+	ctx := t.Context()
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	v1 := item("acc-v", queue.Review, queue.Pending, at)
+	put(t, s, pipeline.QueueWrite{Item: v1})
+	v2, changed := queue.Raise(&v1, queue.Proposal{
+		AccountID: "acc-v", Action: queue.Suspend, Score: 95, EventID: "evt-2", At: at.Add(time.Hour),
+		Reasons: []queue.Reason{{Rule: "geo_jump", Points: 40, Detail: "US then CN in 4 min"}},
+	})
+	if !changed || v2.Version != 2 {
+		t.Fatalf("queue.Raise = %+v, %v", v2, changed)
+	}
+	put(t, s, pipeline.QueueWrite{Item: v2, PrevVersion: 1})
+	if d := diffItem(readItem(t, s, "acc-v"), v2); d != "" {
+		t.Errorf("after update: %s", d)
+	}
+	stale := v2
+	stale.Score, stale.Version = 99, 3
+	tests := []struct {
+		name string
+		w    pipeline.QueueWrite
+	}{
+		{"stale version", pipeline.QueueWrite{Item: stale, PrevVersion: 1}},
+		{"future version", pipeline.QueueWrite{Item: stale, PrevVersion: 7}},
+		{"create over existing", pipeline.QueueWrite{Item: stale}},
+		{"update of absent item", pipeline.QueueWrite{Item: item("acc-none", queue.Review, queue.Pending, at), PrevVersion: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := s.PutQueueItems(ctx, []pipeline.QueueWrite{tc.w})
+			if !errors.Is(errs[0], queue.ErrConflict) {
+				t.Errorf("PutQueueItems = %v, want queue.ErrConflict", errs[0])
+			}
+		})
+	}
+	if d := diffItem(readItem(t, s, "acc-v"), v2); d != "" {
+		t.Errorf("after conflicts: %s", d)
+	}
+	if _, err := s.QueueItem(ctx, "acc-none"); !errors.Is(err, queue.ErrNotFound) {
+		t.Errorf("QueueItem(acc-none) = %v, want queue.ErrNotFound", err)
+	}
+}
+
+// testQueueRace has writers race on the same version, from goroutines and
+// within one call: exactly one wins, the others get ErrConflict.
+func testQueueRace(t *testing.T, s Store) {
+	ctx := t.Context()
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	cur := item("acc-race", queue.Review, queue.Pending, at)
+	put(t, s, pipeline.QueueWrite{Item: cur})
+	for round := range 6 {
+		const writers = 4
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		nexts := make([]queue.Item, writers)
+		for w := range writers {
+			nexts[w] = cur
+			nexts[w].Score, nexts[w].Version = w, cur.Version+1
+			nexts[w].Note = fmt.Sprintf("writer %d", w)
+		}
+		if round%2 == 0 {
+			for w := range writers {
+				wg.Go(func() {
+					errs[w] = s.PutQueueItems(ctx, []pipeline.QueueWrite{{Item: nexts[w], PrevVersion: cur.Version}})[0]
+				})
+			}
+			wg.Wait()
+		} else {
+			var ws []pipeline.QueueWrite
+			for w := range writers {
+				ws = append(ws, pipeline.QueueWrite{Item: nexts[w], PrevVersion: cur.Version})
+			}
+			errs = s.PutQueueItems(ctx, ws)
+		}
+		winner := -1
+		for w, err := range errs {
+			switch {
+			case err == nil && winner >= 0:
+				t.Fatalf("round %d: writers %d and %d both won", round, winner, w)
+			case err == nil:
+				winner = w
+			case !errors.Is(err, queue.ErrConflict):
+				t.Fatalf("round %d: writer %d: %v, want queue.ErrConflict", round, w, err)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: no writer won", round)
+		}
+		cur = readItem(t, s, "acc-race")
+		if d := diffItem(cur, nexts[winner]); d != "" {
+			t.Fatalf("round %d: stored item is not the winner's: %s", round, d)
+		}
+	}
+}
+
+func testQueueRoundTrip(t *testing.T, s Store) {
+	ctx := t.Context()
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	full := item("acc-full", queue.Suspend, queue.Applied, at.Add(1500*time.Millisecond))
+	full.UpdatedAt = at.Add(25*time.Hour + 7*time.Millisecond)
+	full.EventIDs = []string{"evt-c", "evt-a", "evt-b"} // a set: comes back sorted
+	full.Score, full.Version = 100, 17
+	full.RulesVersion, full.DecidedBy, full.Note = "rules-2025-03-01", "suspender@platform", "auto: ümlaut & \"quotes\""
+	bare := queue.Item{AccountID: "acc-bare", Action: queue.Review, Status: queue.Pending, CreatedAt: at, UpdatedAt: at, Version: 1}
+	emptyStrings := item("acc-empty", queue.Review, queue.Dismissed, at)
+	emptyStrings.Cluster = nil
+	emptyStrings.Reasons = []queue.Reason{{Rule: "r", Points: 0}, {Points: -3, Detail: "no rule name"}}
+	emptyStrings.EventIDs = []string{}
+	nanos := item("acc-nanos", queue.Review, queue.Pending, at.Add(123456789*time.Nanosecond))
+	nanos.UpdatedAt = time.Date(2025, 3, 1, 13, 0, 0, 999999999, time.FixedZone("CET", 3600))
+	zeroCluster := item("acc-zero-cluster", queue.Review, queue.Pending, at)
+	zeroCluster.Cluster = &queue.Cluster{}
+
+	put(t, s, pipeline.QueueWrite{Item: full}, pipeline.QueueWrite{Item: bare}, pipeline.QueueWrite{Item: emptyStrings},
+		pipeline.QueueWrite{Item: nanos}, pipeline.QueueWrite{Item: zeroCluster})
+
+	wantFull := full
+	wantFull.EventIDs = []string{"evt-a", "evt-b", "evt-c"}
+	wantEmpty := emptyStrings
+	wantEmpty.EventIDs = nil
+	wantNanos := nanos
+	wantNanos.CreatedAt = at.Add(123 * time.Millisecond)
+	wantNanos.UpdatedAt = time.Date(2025, 3, 1, 12, 0, 0, 999000000, time.UTC)
+	want := map[string]queue.Item{
+		full.AccountID: wantFull, bare.AccountID: bare, emptyStrings.AccountID: wantEmpty,
+		nanos.AccountID: wantNanos, zeroCluster.AccountID: zeroCluster,
+	}
+	ids := slices.Sorted(maps.Keys(want))
+	got, err := s.QueueItems(ctx, append(ids, "acc-absent"))
+	if err != nil {
+		t.Fatalf("QueueItems: %v", err)
+	}
+	if len(got) != len(want) {
+		t.Errorf("QueueItems returned %d items, want %d", len(got), len(want))
+	}
+	for _, id := range ids {
+		if d := diffItem(got[id], want[id]); d != "" {
+			t.Errorf("QueueItems[%s]: %s", id, d)
+		}
+		if d := diffItem(readItem(t, s, id), want[id]); d != "" {
+			t.Errorf("QueueItem(%s): %s", id, d)
+		}
+	}
+	listed, err := s.ListQueue(ctx, queue.Applied, queue.Suspend, 0)
+	if err != nil || len(listed) != 1 {
+		t.Fatalf("ListQueue(applied, suspend) = %v, %v; want acc-full", listed, err)
+	}
+	if d := diffItem(listed[0], wantFull); d != "" {
+		t.Errorf("ListQueue: %s", d)
+	}
+}
+
+func testListQueue(t *testing.T, s Store) {
+	ctx := t.Context()
+	base := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(11, 11))
+	model := map[string]queue.Item{}
+	var ws []pipeline.QueueWrite
+	shards := map[int]bool{}
+	for i := range 80 {
+		id := fmt.Sprintf("acc-%03d", i)
+		created := base.Add(time.Duration(1+rng.IntN(100000)) * time.Second)
+		if i < 6 {
+			created = base // a tie across shards, first in creation order
+		}
+		a, st := queue.Suspend, queue.Pending
+		if i%3 == 1 {
+			a = queue.Review
+		}
+		if i%10 == 9 {
+			st = queue.Applied
+		}
+		it := item(id, a, st, created)
+		model[id] = it
+		ws = append(ws, pipeline.QueueWrite{Item: it})
+		if a == queue.Suspend && st == queue.Pending {
+			shards[queue.Shard(id)] = true
+		}
+	}
+	if len(shards) < queue.Shards/2 {
+		t.Fatalf("test items cover %d shards only", len(shards))
+	}
+	put(t, s, ws...)
+
+	check := func(t *testing.T, st queue.Status, a queue.Action, limit int) {
+		t.Helper()
+		var want []queue.Item
+		for _, it := range model {
+			if it.Status == st && (a == "" || it.Action == a) {
+				want = append(want, it)
+			}
+		}
+		sort.Slice(want, func(i, j int) bool {
+			if !want[i].CreatedAt.Equal(want[j].CreatedAt) {
+				return want[i].CreatedAt.Before(want[j].CreatedAt)
+			}
+			return want[i].AccountID < want[j].AccountID
+		})
+		if limit > 0 && len(want) > limit {
+			want = want[:limit]
+		}
+		got, err := s.ListQueue(ctx, st, a, limit)
+		if err != nil {
+			t.Fatalf("ListQueue(%s, %q, %d): %v", st, a, limit, err)
+		}
+		if g, w := ids(got), ids(want); !slices.Equal(g, w) {
+			t.Fatalf("ListQueue(%s, %q, %d) = %v, want %v", st, a, limit, g, w)
+		}
+		for i := range got {
+			if d := diffItem(got[i], want[i]); d != "" {
+				t.Errorf("ListQueue(%s, %q, %d)[%d]: %s", st, a, limit, i, d)
+			}
+		}
+	}
+	tests := []struct {
+		status queue.Status
+		action queue.Action
+		limit  int
+	}{
+		{queue.Pending, queue.Suspend, 0},
+		{queue.Pending, queue.Suspend, 1},
+		{queue.Pending, queue.Suspend, 3}, // within the tie of six
+		{queue.Pending, queue.Suspend, 10},
+		{queue.Pending, queue.Suspend, 1000},
+		{queue.Pending, queue.Review, 0},
+		{queue.Pending, "", 0},
+		{queue.Pending, "", 7},
+		{queue.Applied, queue.Suspend, 0},
+		{queue.Applied, "", 2},
+		{queue.Released, "", 0},
+		{queue.Dismissed, queue.Review, 5},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s %s limit %d", tc.status, tc.action, tc.limit), func(t *testing.T) {
+			check(t, tc.status, tc.action, tc.limit)
+		})
+	}
+
+	// Status and action changes move items between listings.
+	t.Run("changes", func(t *testing.T) {
+		pending, err := s.ListQueue(ctx, queue.Pending, queue.Suspend, 2)
+		if err != nil || len(pending) != 2 {
+			t.Fatalf("ListQueue = %v, %v", pending, err)
+		}
+		released, err := queue.Decide(pending[0], queue.Released, "analyst@trust", "false positive", base.Add(200000*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reviewed queue.Item
+		for _, it := range model {
+			if it.Action == queue.Review && it.Status == queue.Pending {
+				reviewed = it
+				break
+			}
+		}
+		raised := reviewed
+		raised.Action, raised.Version = queue.Suspend, reviewed.Version+1
+		put(t, s, pipeline.QueueWrite{Item: released, PrevVersion: pending[0].Version},
+			pipeline.QueueWrite{Item: raised, PrevVersion: reviewed.Version})
+		model[released.AccountID], model[raised.AccountID] = released, raised
+		check(t, queue.Pending, queue.Suspend, 0)
+		check(t, queue.Pending, queue.Review, 0)
+		check(t, queue.Released, "", 0)
+		check(t, queue.Pending, "", 0)
+	})
+}
+
+func ids(items []queue.Item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.AccountID
+	}
+	return out
+}
+
+// diffItem describes how got differs from want, "" if it does not: times
+// compare as instants, the rest field by field.
+func diffItem(got, want queue.Item) string {
+	var diffs []string
+	if !got.CreatedAt.Equal(want.CreatedAt) {
+		diffs = append(diffs, fmt.Sprintf("CreatedAt %v, want %v", got.CreatedAt, want.CreatedAt))
+	}
+	if !got.UpdatedAt.Equal(want.UpdatedAt) {
+		diffs = append(diffs, fmt.Sprintf("UpdatedAt %v, want %v", got.UpdatedAt, want.UpdatedAt))
+	}
+	if got.CreatedAt.Location() != time.UTC || got.UpdatedAt.Location() != time.UTC {
+		diffs = append(diffs, "times not in UTC")
+	}
+	got.CreatedAt, got.UpdatedAt, want.CreatedAt, want.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if len(want.Reasons) == 0 {
+		want.Reasons = nil
+	}
+	if len(want.EventIDs) == 0 {
+		want.EventIDs = nil
+	} else {
+		want.EventIDs = slices.Compact(slices.Sorted(slices.Values(want.EventIDs)))
+	}
+	if !reflect.DeepEqual(got, want) {
+		diffs = append(diffs, fmt.Sprintf("got %+v (cluster %+v), want %+v (cluster %+v)", got, got.Cluster, want, want.Cluster))
+	}
+	return strings.Join(diffs, "; ")
+}
