@@ -176,8 +176,11 @@ func floorDiv(a, b int64) int64 {
 // Counts is what signals see of a key at a moment.
 type Counts struct {
 	Last10m, Last1h, Last24h, Last7d int64
-	// Usual1h is the key's mean hourly count over the BaselineDays days before
-	// today: 0 for a key never seen before today.
+	// Usual1h is the key's mean hourly count over the days before today on
+	// which it had any event (at most BaselineDays): 0 for a key never seen
+	// before today. Averaging over active days rather than the whole window
+	// keeps a young deployment, or a key that is busy on some days only (a
+	// campus lab), from looking like a spike on its next busy day.
 	Usual1h float64
 	// DaysSeen is how many of those days had any event.
 	DaysSeen int
@@ -219,7 +222,9 @@ func (r Record) Counts(now time.Time) Counts {
 			c.DaysSeen++
 		}
 	}
-	c.Usual1h = float64(hist) / float64(BaselineDays*24)
+	if c.DaysSeen > 0 {
+		c.Usual1h = float64(hist) / float64(c.DaysSeen*24)
+	}
 	c.Members = len(r.members)
 	return c
 }

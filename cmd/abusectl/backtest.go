@@ -1,0 +1,393 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/pipeline"
+	"github.com/mailtrust/abusescan/internal/synth"
+)
+
+// Detection targets (DESIGN.md): campaigns found at 95% or more; fewer than
+// 1 in 2,000 genuine accounts queued for suspension, 1 in 200 for review.
+const (
+	targetRecall        = 0.95
+	targetGenuineSusp   = 1.0 / 2000
+	targetGenuineReview = 1.0 / 200
+)
+
+// errTargets marks a backtest whose figures miss the targets (exit 1 with
+// --check).
+var errTargets = errors.New("detection targets missed")
+
+func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var scan scanFlags
+	scan.register(fs, getenv)
+	scenario := fs.String("scenario", "backtest", "generated labelled scenario to run when no FILE is given: demo or backtest")
+	seed := fs.Int64("seed", 0, "with --scenario: seed of the generated traffic (0: the scenario's own)")
+	labels := fs.String("labels", "", "labels of FILE: JSON Lines of {accountId, campaign, kind}; campaign \"\" = genuine")
+	check := fs.Bool("check", false, "exit 1 when a detection target is missed")
+	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	explain := fs.Int("explain", 0, "list up to N genuine accounts queued and N campaign accounts missed, with their reasons")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	var lines [][]byte
+	var labs []synth.Label
+	var err error
+	switch {
+	case fs.NArg() == 1:
+		if *labels == "" {
+			return fmt.Errorf("%w: FILE needs --labels", errUsage)
+		}
+		if lines, err = readLines(fs.Arg(0)); err != nil {
+			return err
+		}
+		if labs, err = readLabels(*labels); err != nil {
+			return err
+		}
+	case fs.NArg() == 0:
+		if lines, labs, err = generate(*scenario, *seed); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("%w: at most one FILE", errUsage)
+	}
+
+	dir, err := os.MkdirTemp("", "abusectl-backtest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	sf := storeFlags{kind: "embedded", db: filepath.Join(dir, "backtest.db")}
+	st, closeStore, err := sf.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	sc, err := scan.build(st, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer sc.Close()
+
+	verdicts := map[string]verdictOf{}
+	var t tally
+	recs := make([]pipeline.Record, 0, scan.batch)
+	flush := func() {
+		for _, r := range sc.Pipeline.Process(ctx, recs) {
+			t.add(r)
+			if r.Err != nil || r.Duplicate || r.Skipped != "" {
+				continue
+			}
+			v := verdicts[r.AccountID]
+			if rank(r.Verdict) > rank(v.verdict) || v.verdict == "" {
+				v = verdictOf{verdict: r.Verdict, score: r.Score}
+				for _, reason := range r.Reasons {
+					v.rules = append(v.rules, reason.Rule)
+					v.detail = append(v.detail, fmt.Sprintf("%s(%+d): %s", reason.Rule, reason.Points, reason.Detail))
+				}
+			}
+			verdicts[r.AccountID] = v
+		}
+		recs = recs[:0]
+	}
+	for i, b := range lines {
+		recs = append(recs, pipeline.Record{ID: fmt.Sprintf("line %d", i+1), Body: b})
+		if len(recs) == cap(recs) {
+			flush()
+		}
+	}
+	flush()
+
+	rep := evaluate(labs, verdicts)
+	rep.Events = t.read
+	rep.RulesVersion = sc.Rules.Version()
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		rep.print(stdout)
+	}
+	if *explain > 0 {
+		explainCases(stdout, labs, verdicts, *explain)
+	}
+	if *check && !rep.Pass {
+		return errTargets
+	}
+	return nil
+}
+
+type verdictOf struct {
+	verdict pipeline.Verdict
+	score   int
+	rules   []string
+	detail  []string
+}
+
+func rank(v pipeline.Verdict) int {
+	switch v {
+	case pipeline.Suspend:
+		return 2
+	case pipeline.Review:
+		return 1
+	}
+	return 0
+}
+
+// group is the figures of one label group (a campaign, a genuine kind).
+type group struct {
+	Name     string  `json:"name"`
+	Genuine  bool    `json:"genuine"`
+	Accounts int     `json:"accounts"`
+	Suspend  int     `json:"suspend"`
+	Review   int     `json:"review"`
+	Rate     float64 `json:"rate"` // queued (suspend or review) / accounts
+}
+
+// report is a backtest's result.
+type report struct {
+	Events       int      `json:"events"`
+	RulesVersion string   `json:"rulesVersion"`
+	Campaign     group    `json:"campaign"`
+	Genuine      group    `json:"genuine"`
+	Precision    float64  `json:"precision"` // campaign accounts among the queued
+	Recall       float64  `json:"recall"`    // campaign accounts queued
+	SuspendRate  float64  `json:"genuineSuspendRate"`
+	ReviewRate   float64  `json:"genuineReviewRate"`
+	ByCampaign   []group  `json:"byCampaign"`
+	ByKind       []group  `json:"byKind"`
+	FalseRules   []string `json:"rulesOnGenuineQueued"` // rules behind genuine accounts queued, most frequent first
+	Pass         bool     `json:"pass"`
+}
+
+func evaluate(labs []synth.Label, verdicts map[string]verdictOf) report {
+	rep := report{Campaign: group{Name: "all campaigns"}, Genuine: group{Name: "all genuine", Genuine: true}}
+	byCampaign := map[string]*group{}
+	byKind := map[string]*group{}
+	ruleCount := map[string]int{}
+	for _, l := range labs {
+		v := verdicts[l.AccountID]
+		genuine := l.Campaign == ""
+		groups := []*group{&rep.Genuine, get(byKind, l.Kind, genuine)}
+		if !genuine {
+			groups = []*group{&rep.Campaign, get(byKind, l.Kind, false), get(byCampaign, l.Campaign, false)}
+		}
+		for _, g := range groups {
+			g.Accounts++
+			switch v.verdict {
+			case pipeline.Suspend:
+				g.Suspend++
+			case pipeline.Review:
+				g.Review++
+			}
+		}
+		if genuine && rank(v.verdict) > 0 {
+			for _, r := range v.rules {
+				ruleCount[r]++
+			}
+		}
+	}
+	finish := func(g *group) {
+		if g.Accounts > 0 {
+			g.Rate = float64(g.Suspend+g.Review) / float64(g.Accounts)
+		}
+	}
+	finish(&rep.Campaign)
+	finish(&rep.Genuine)
+	rep.ByCampaign = sorted(byCampaign, finish)
+	rep.ByKind = sorted(byKind, finish)
+	queuedCampaign := rep.Campaign.Suspend + rep.Campaign.Review
+	queuedGenuine := rep.Genuine.Suspend + rep.Genuine.Review
+	if queuedCampaign+queuedGenuine > 0 {
+		rep.Precision = float64(queuedCampaign) / float64(queuedCampaign+queuedGenuine)
+	}
+	rep.Recall = rep.Campaign.Rate
+	if rep.Genuine.Accounts > 0 {
+		rep.SuspendRate = float64(rep.Genuine.Suspend) / float64(rep.Genuine.Accounts)
+		rep.ReviewRate = float64(rep.Genuine.Review) / float64(rep.Genuine.Accounts)
+	}
+	for r := range ruleCount {
+		rep.FalseRules = append(rep.FalseRules, r)
+	}
+	slices.SortFunc(rep.FalseRules, func(a, b string) int {
+		return cmp.Or(cmp.Compare(ruleCount[b], ruleCount[a]), cmp.Compare(a, b))
+	})
+	for i, r := range rep.FalseRules {
+		rep.FalseRules[i] = fmt.Sprintf("%s (%d)", r, ruleCount[r])
+	}
+	campaignsOK := true
+	for _, g := range rep.ByCampaign {
+		if g.Rate < targetRecall {
+			campaignsOK = false
+		}
+	}
+	rep.Pass = campaignsOK && rep.Recall >= targetRecall &&
+		rep.SuspendRate < targetGenuineSusp && rep.ReviewRate < targetGenuineReview
+	return rep
+}
+
+// sorted returns the groups of m, campaigns first, then by name.
+func sorted(m map[string]*group, finish func(*group)) []group {
+	out := make([]group, 0, len(m))
+	for _, g := range m {
+		finish(g)
+		out = append(out, *g)
+	}
+	slices.SortFunc(out, func(a, b group) int {
+		if a.Genuine != b.Genuine {
+			if a.Genuine {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a.Name, b.Name)
+	})
+	return out
+}
+
+func get(m map[string]*group, name string, genuine bool) *group {
+	g := m[name]
+	if g == nil {
+		g = &group{Name: name, Genuine: genuine}
+		m[name] = g
+	}
+	return g
+}
+
+func (r report) print(w io.Writer) {
+	fmt.Fprintf(w, "backtest: %d events, rules %s\n\n", r.Events, r.RulesVersion)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "group\taccounts\tsuspend\treview\tqueued\t")
+	row := func(g group) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f%%\t\n", g.Name, g.Accounts, g.Suspend, g.Review, 100*g.Rate)
+	}
+	for _, g := range r.ByCampaign {
+		row(g)
+	}
+	row(r.Campaign)
+	for _, g := range r.ByKind {
+		row(g)
+	}
+	row(r.Genuine)
+	tw.Flush()
+	mark := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "MISSED"
+	}
+	fmt.Fprintf(w, "\nprecision %.4f  recall %.4f\n", r.Precision, r.Recall)
+	fmt.Fprintf(w, "campaign accounts queued:   %.2f%% (target >= %.0f%% overall and per campaign) %s\n", 100*r.Recall, 100*targetRecall, mark(r.Pass || r.Recall >= targetRecall))
+	fmt.Fprintf(w, "genuine queued for suspend: %.4f%% (target < %.2f%%) %s\n", 100*r.SuspendRate, 100*targetGenuineSusp, mark(r.SuspendRate < targetGenuineSusp))
+	fmt.Fprintf(w, "genuine queued for review:  %.4f%% (target < %.2f%%) %s\n", 100*r.ReviewRate, 100*targetGenuineReview, mark(r.ReviewRate < targetGenuineReview))
+	if len(r.FalseRules) > 0 {
+		fmt.Fprintf(w, "rules behind genuine accounts queued: %v\n", r.FalseRules)
+	}
+	if r.Pass {
+		fmt.Fprintln(w, "all targets met")
+	} else {
+		fmt.Fprintln(w, "targets MISSED")
+	}
+}
+
+// generate makes a labelled scenario in memory.
+func generate(name string, seed int64) ([][]byte, []synth.Label, error) {
+	var cfg synth.Config
+	switch name {
+	case "demo":
+		cfg = synth.Demo()
+	case "backtest":
+		cfg = synth.Backtest()
+	default:
+		return nil, nil, fmt.Errorf("%w: --scenario %q: want demo or backtest", errUsage, name)
+	}
+	if seed != 0 {
+		cfg.Seed = seed
+	}
+	evs, labs, err := synth.Generate(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	lines := make([][]byte, len(evs))
+	for i, e := range evs {
+		if lines[i], err = event.Marshal(e); err != nil {
+			return nil, nil, err
+		}
+	}
+	return lines, labs, nil
+}
+
+func readLines(name string) ([][]byte, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for line := range bytes.SplitSeq(b, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) > 0 {
+			out = append(out, line)
+		}
+	}
+	return out, nil
+}
+
+func readLabels(name string) ([]synth.Label, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []synth.Label
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var l synth.Label
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil || l.AccountID == "" {
+			return nil, fmt.Errorf("%s:%d: not a label {accountId, campaign, kind}", name, line)
+		}
+		out = append(out, l)
+	}
+	return out, sc.Err()
+}
+
+// explainCases lists genuine accounts queued and campaign accounts missed,
+// with the reasons behind each: where a trust team starts tuning.
+func explainCases(w io.Writer, labs []synth.Label, verdicts map[string]verdictOf, n int) {
+	var fp, fn int
+	fmt.Fprintln(w, "\ngenuine accounts queued:")
+	for _, l := range labs {
+		v := verdicts[l.AccountID]
+		if l.Campaign == "" && rank(v.verdict) > 0 && fp < n {
+			fp++
+			fmt.Fprintf(w, "  %s [%s] %s %d: %v\n", l.AccountID, l.Kind, v.verdict, v.score, v.detail)
+		}
+	}
+	fmt.Fprintln(w, "campaign accounts missed:")
+	for _, l := range labs {
+		v := verdicts[l.AccountID]
+		if l.Campaign != "" && rank(v.verdict) == 0 && fn < n {
+			fn++
+			fmt.Fprintf(w, "  %s [%s %s] %d: %v\n", l.AccountID, l.Campaign, l.Kind, v.score, v.detail)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mailtrust/abusescan/internal/pipeline"
+	"github.com/mailtrust/abusescan/internal/queue"
+)
+
+func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: queue list|show|release|dismiss|apply", errUsage)
+	}
+	sub, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("queue "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs, getenv)
+	switch sub {
+	case "list":
+		status := fs.String("status", "pending", "pending, applied, released or dismissed")
+		action := fs.String("action", "", "suspend or review (default both)")
+		limit := fs.Int("limit", 0, "at most this many items (0: all)")
+		if err := parseInterleaved(fs, rest, 0); err != nil {
+			return err
+		}
+		s, a := queue.Status(*status), queue.Action(*action)
+		if !s.Valid() {
+			return fmt.Errorf("%w: --status %q", errUsage, *status)
+		}
+		if a != "" && !a.Valid() {
+			return fmt.Errorf("%w: --action %q", errUsage, *action)
+		}
+		st, closeStore, err := sf.open(ctx, false)
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+		items, err := st.ListQueue(ctx, s, a, *limit)
+		if err != nil {
+			return err
+		}
+		return writeItems(stdout, items)
+	case "show":
+		if err := parseInterleaved(fs, rest, 1); err != nil {
+			return err
+		}
+		st, closeStore, err := sf.open(ctx, false)
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+		it, err := st.QueueItem(ctx, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(it)
+	case "release", "dismiss", "apply":
+		by := fs.String("by", "", "who decided (required)")
+		note := fs.String("note", "", "why (required)")
+		if err := parseInterleaved(fs, rest, 1); err != nil {
+			return err
+		}
+		if strings.TrimSpace(*by) == "" || strings.TrimSpace(*note) == "" {
+			return fmt.Errorf("%w: --by and --note are required", errUsage)
+		}
+		to := map[string]queue.Status{"release": queue.Released, "dismiss": queue.Dismissed, "apply": queue.Applied}[sub]
+		st, closeStore, err := sf.open(ctx, false)
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+		it, err := decide(ctx, st, fs.Arg(0), to, *by, *note)
+		if err != nil {
+			return err
+		}
+		return writeItems(stdout, []queue.Item{it})
+	}
+	return fmt.Errorf("%w: unknown queue command %q", errUsage, sub)
+}
+
+// decide changes an item's status with a conditional write, re-reading on a
+// concurrent change so a person's decision is never lost to a scanner write.
+func decide(ctx context.Context, st store, id string, to queue.Status, by, note string) (queue.Item, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		cur, err := st.QueueItem(ctx, id)
+		if err != nil {
+			return queue.Item{}, err
+		}
+		next, err := queue.Decide(cur, to, by, note, time.Now().UTC())
+		if err != nil {
+			return queue.Item{}, fmt.Errorf("%s: %w", id, err)
+		}
+		errs := st.PutQueueItems(ctx, []pipeline.QueueWrite{{Item: next, PrevVersion: cur.Version}})
+		if len(errs) == 1 && errs[0] == nil {
+			return next, nil
+		}
+		if len(errs) == 1 && !errors.Is(errs[0], queue.ErrConflict) {
+			return queue.Item{}, errs[0]
+		}
+	}
+	return queue.Item{}, fmt.Errorf("%s: %w five times; try again", id, queue.ErrConflict)
+}
+
+// parseInterleaved parses flags that may come before or after the
+// positional arguments, and checks their number.
+func parseInterleaved(fs *flag.FlagSet, args []string, positional int) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != positional {
+		return fmt.Errorf("%w: want %d argument(s), got %d", errUsage, positional, len(pos))
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
+}

@@ -1,0 +1,39 @@
+package pipeline
+
+import (
+	"context"
+
+	"github.com/mailtrust/abusescan/internal/account"
+	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/window"
+)
+
+// Store is what the pipeline needs from storage. The DynamoDB and embedded
+// adapters implement it; internal/storetest holds the contract both pass.
+type Store interface {
+	// Keys reads the stored attributes of keys; absent keys are absent from
+	// the map.
+	Keys(ctx context.Context, keys []window.Key) (map[window.Key]window.Attrs, error)
+	// UpdateKeys applies each delta to its key as one single-item write
+	// (window.Apply is the reference semantics) and returns one error per
+	// delta, nil where it was applied.
+	UpdateKeys(ctx context.Context, deltas []window.Delta) []error
+	// Accounts reads account records; absent ones are absent from the map.
+	Accounts(ctx context.Context, ids []string) (map[string]account.Account, error)
+	// CreateAccounts writes each record whose ID has no record yet, and
+	// returns one error per record: nil, one wrapping account.ErrExists, or a
+	// storage fault.
+	CreateAccounts(ctx context.Context, as []account.Account) []error
+	// QueueItems reads queue items; absent ones are absent from the map.
+	QueueItems(ctx context.Context, ids []string) (map[string]queue.Item, error)
+	// PutQueueItems writes each item if its stored version is still
+	// PrevVersion (0: no item may exist), and returns one error per write:
+	// nil, one wrapping queue.ErrConflict, or a storage fault.
+	PutQueueItems(ctx context.Context, ws []QueueWrite) []error
+}
+
+// QueueWrite is one conditional write of a queue item.
+type QueueWrite struct {
+	Item        queue.Item
+	PrevVersion int64
+}

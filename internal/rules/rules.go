@@ -1,0 +1,266 @@
+// Package rules holds the rule set as data: each rule names a condition over
+// the signals (a CEL expression), the points it adds to the score, and the
+// reason a person reads when it fires. Rules are compiled and type-checked
+// when loaded, so a bad rules file fails at start, naming every bad rule,
+// never in the middle of a batch.
+package rules
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/ext"
+	"cel.dev/cel-go/interpreter"
+	"gopkg.in/yaml.v3"
+
+	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/signal"
+)
+
+//go:embed default.yaml
+var defaultRules []byte
+
+// DefaultSource returns the embedded default rules file.
+func DefaultSource() []byte { return bytes.Clone(defaultRules) }
+
+// ErrInvalid is wrapped by every error about the content of a rules file.
+var ErrInvalid = errors.New("invalid rules")
+
+// maxRulesBytes bounds a rules file; maxRules the rules in it.
+const (
+	maxRulesBytes = 256 << 10
+	maxRules      = 500
+	// costLimit bounds one rule's evaluation, so that no rule can stall a batch.
+	costLimit = 10_000
+)
+
+// file is the YAML form of a rules file.
+type file struct {
+	Version int    `yaml:"version"`
+	Rules   []Rule `yaml:"rules"`
+}
+
+// Rule is one rule as written in a rules file.
+type Rule struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description,omitempty"`
+	When        string `yaml:"when"`
+	Points      int    `yaml:"points"`
+	Reason      string `yaml:"reason"`
+	Disabled    bool   `yaml:"disabled,omitempty"`
+}
+
+type compiled struct {
+	Rule
+	prg    cel.Program
+	reason *template.Template
+}
+
+// Set is a compiled rule set. It is safe for concurrent use.
+type Set struct {
+	cat     *signal.Catalog
+	rules   []compiled
+	version string
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+// Parse compiles a rules file against the signal catalog. The error lists
+// every bad rule, by name.
+func Parse(src []byte, cat *signal.Catalog) (*Set, error) {
+	if len(src) > maxRulesBytes {
+		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrInvalid, len(src), maxRulesBytes)
+	}
+	var f file
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if f.Version != 1 {
+		return nil, fmt.Errorf("%w: version %d, want 1", ErrInvalid, f.Version)
+	}
+	if len(f.Rules) == 0 || len(f.Rules) > maxRules {
+		return nil, fmt.Errorf("%w: %d rules, want 1 to %d", ErrInvalid, len(f.Rules), maxRules)
+	}
+	env, err := newEnv(cat)
+	if err != nil {
+		return nil, fmt.Errorf("rules environment: %w", err)
+	}
+	zero := zeroSet(cat)
+	s := &Set{cat: cat}
+	var errs []error
+	seen := map[string]bool{}
+	for i, r := range f.Rules {
+		label := fmt.Sprintf("rule %d (%s)", i+1, r.Name)
+		switch {
+		case !nameRE.MatchString(r.Name):
+			errs = append(errs, fmt.Errorf("%s: name must be lowercase letters, digits and _", label))
+			continue
+		case seen[r.Name]:
+			errs = append(errs, fmt.Errorf("%s: name used twice", label))
+			continue
+		case r.Points < -100 || r.Points > 100:
+			errs = append(errs, fmt.Errorf("%s: points %d outside -100..100", label, r.Points))
+			continue
+		case strings.TrimSpace(r.Reason) == "":
+			errs = append(errs, fmt.Errorf("%s: reason is empty", label))
+			continue
+		}
+		seen[r.Name] = true
+		c, err := compile(env, r, zero)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", label, err))
+			continue
+		}
+		if !r.Disabled {
+			s.rules = append(s.rules, c)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%w:\n%w", ErrInvalid, errors.Join(errs...))
+	}
+	sum := sha256.Sum256(src)
+	s.version = hex.EncodeToString(sum[:6])
+	return s, nil
+}
+
+func newEnv(cat *signal.Catalog) (*cel.Env, error) {
+	opts := []cel.EnvOption{ext.Strings(), ext.Math()}
+	for _, d := range cat.Defs() {
+		opts = append(opts, cel.Variable(d.Name, celType(d.Type)))
+	}
+	return cel.NewEnv(opts...)
+}
+
+func celType(t signal.Type) *cel.Type {
+	switch t {
+	case signal.Bool:
+		return cel.BoolType
+	case signal.Int:
+		return cel.IntType
+	case signal.Double:
+		return cel.DoubleType
+	default:
+		return cel.StringType
+	}
+}
+
+func compile(env *cel.Env, r Rule, zero signal.Set) (compiled, error) {
+	ast, iss := env.Compile(r.When)
+	if iss.Err() != nil {
+		return compiled{}, fmt.Errorf("when: %w", iss.Err())
+	}
+	if ast.OutputType() != cel.BoolType {
+		return compiled{}, fmt.Errorf("when: is %s, must be bool", ast.OutputType())
+	}
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(costLimit))
+	if err != nil {
+		return compiled{}, fmt.Errorf("when: %w", err)
+	}
+	tpl, err := template.New(r.Name).Option("missingkey=error").Funcs(funcs).Parse(r.Reason)
+	if err != nil {
+		return compiled{}, fmt.Errorf("reason: %w", err)
+	}
+	// Executing against zero values catches references to unknown signals
+	// now rather than when the rule first fires in production.
+	if err := tpl.Execute(&strings.Builder{}, zero.Map()); err != nil {
+		return compiled{}, fmt.Errorf("reason: %w", err)
+	}
+	if _, _, err := prg.Eval(activation{zero}); err != nil {
+		return compiled{}, fmt.Errorf("when: on zero signals: %w", err)
+	}
+	return compiled{Rule: r, prg: prg, reason: tpl}, nil
+}
+
+var funcs = template.FuncMap{
+	// x formats a ratio for people: 9.4 -> "9", 1.26 -> "1.3".
+	"x": func(f float64) string {
+		if f >= 10 || f == math.Trunc(f) {
+			return fmt.Sprintf("%.0f", f)
+		}
+		return fmt.Sprintf("%.1f", f)
+	},
+	// pct formats 0..1 as a percentage.
+	"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+}
+
+func zeroSet(cat *signal.Catalog) signal.Set {
+	vals := make(map[string]any, cat.Len())
+	for _, d := range cat.Defs() {
+		switch d.Type {
+		case signal.Bool:
+			vals[d.Name] = false
+		case signal.Int:
+			vals[d.Name] = int64(0)
+		case signal.Double:
+			vals[d.Name] = 0.0
+		default:
+			vals[d.Name] = ""
+		}
+	}
+	return signal.FromMap(cat, vals)
+}
+
+// activation resolves CEL variables from a signal set without building a map.
+type activation struct{ s signal.Set }
+
+func (a activation) ResolveName(name string) (any, bool) { return a.s.Get(name) }
+func (a activation) Parent() interpreter.Activation      { return nil }
+
+// Version identifies the rule set: a hash of its source.
+func (s *Set) Version() string { return s.version }
+
+// Rules returns the enabled rules in file order.
+func (s *Set) Rules() []Rule {
+	out := make([]Rule, len(s.rules))
+	for i, c := range s.rules {
+		out[i] = c.Rule
+	}
+	return out
+}
+
+// Score evaluates every rule on sig and returns the reasons of those that
+// fired, strongest first, and the score (their points, clamped to 0..100).
+// A rule that errors at run time (it cannot at load) is reported in err and
+// counts as not fired; the other rules still count.
+func (s *Set) Score(sig signal.Set) (reasons []queue.Reason, score int, err error) {
+	act := activation{sig}
+	var data map[string]any
+	var errs []error
+	total := 0
+	for _, r := range s.rules {
+		out, _, evalErr := r.prg.Eval(act)
+		if evalErr != nil {
+			errs = append(errs, fmt.Errorf("rule %s: %w", r.Name, evalErr))
+			continue
+		}
+		if fired, ok := out.Value().(bool); !ok || !fired {
+			continue
+		}
+		if data == nil {
+			data = sig.Map()
+		}
+		var b strings.Builder
+		if err := r.reason.Execute(&b, data); err != nil {
+			errs = append(errs, fmt.Errorf("rule %s reason: %w", r.Name, err))
+		}
+		reasons = append(reasons, queue.Reason{Rule: r.Name, Points: r.Points, Detail: b.String()})
+		total += r.Points
+	}
+	slices.SortStableFunc(reasons, func(a, b queue.Reason) int {
+		return cmp.Or(cmp.Compare(b.Points, a.Points), cmp.Compare(a.Rule, b.Rule))
+	})
+	return reasons, min(max(total, 0), 100), errors.Join(errs...)
+}
