@@ -1,0 +1,76 @@
+// Command signup is the Lambda function that scores Mailbox Signup events,
+// delivered in batches from SQS (or one at a time as EventBridge events), and
+// writes the accounts to suspend or review into the DynamoDB queue. It only
+// wires: configuration, clients, the pipeline, lambda.Start.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	_ "time/tzdata" // provided.al2023 has no zone database; time-zone signals need one
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/mailtrust/abusescan/internal/awsparam"
+	"github.com/mailtrust/abusescan/internal/config"
+	"github.com/mailtrust/abusescan/internal/dynamo"
+	"github.com/mailtrust/abusescan/internal/setup"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	h, err := build(context.Background(), log)
+	if err != nil {
+		// Failing the cold start loudly is the only safe answer to a bad
+		// configuration: Lambda reports it and retries nothing silently.
+		log.Error("start", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
+
+func build(ctx context.Context, log *slog.Logger) (func(context.Context, json.RawMessage) (any, error), error) {
+	cfg, err := config.Load(os.Getenv)
+	if err == nil {
+		err = cfg.ForFunction()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	log = slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aws configuration: %w", err)
+	}
+	var rulesSrc []byte
+	if cfg.RulesSource != "" {
+		if rulesSrc, err = awsparam.Fetch(ctx, awsCfg, cfg.RulesSource); err != nil {
+			return nil, fmt.Errorf("rules: %w", err)
+		}
+	}
+	key := []byte(cfg.HashKey)
+	if cfg.HashKeyParam != "" {
+		if key, err = awsparam.Fetch(ctx, awsCfg, "ssm:"+cfg.HashKeyParam); err != nil {
+			return nil, fmt.Errorf("hash key: %w", err)
+		}
+	}
+	client, err := dynamo.NewClient(ctx, cfg.DynamoEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	store := dynamo.New(client, dynamo.Tables{State: cfg.StateTable, Queue: cfg.QueueTable})
+	sc, err := setup.Build(cfg, store, rulesSrc, key, log)
+	if err != nil {
+		return nil, err
+	}
+	for _, off := range sc.Off {
+		log.Warn("signals off", slog.String("why", off))
+	}
+	log.Info("ready", slog.String("rulesVersion", sc.Rules.Version()), slog.Bool("shadow", cfg.Policy.Shadow),
+		slog.Int("reviewThreshold", cfg.Policy.Review), slog.Int("suspendThreshold", cfg.Policy.Suspend))
+	return newHandler(sc.Pipeline, log, os.Stdout), nil
+}

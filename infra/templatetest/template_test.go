@@ -1,0 +1,813 @@
+package templatetest
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// root is the module root, relative to this package.
+const root = "../.."
+
+// needs says, per function, which tables it may touch and with which
+// actions. A new function must be added here: its policy is then checked
+// against exactly this.
+var needs = map[string]map[string][]string{
+	"SignupFunction": {
+		"StateTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
+		"QueueTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"},
+	},
+}
+
+// envNeeded are the variables every function's configuration reads.
+var envNeeded = []string{
+	"STATE_TABLE", "QUEUE_TABLE", "REVIEW_THRESHOLD", "SUSPEND_THRESHOLD", "SHADOW_MODE",
+	"RULES_SOURCE", "HASH_KEY_PARAM", "GEOIP_CITY_DB", "GEOIP_ASN_DB", "GEOIP_ANON_DB", "LOG_LEVEL",
+}
+
+// template is template.yaml with CloudFormation's short tags turned into the
+// long forms ({"Ref": x}, {"Fn::GetAtt": [r, a]}, ...), as plain Go values.
+type template map[string]any
+
+func load(t *testing.T) template {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	v, err := value(&doc)
+	if err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatal("template.yaml is not a mapping")
+	}
+	return m
+}
+
+// value converts a YAML node, expanding short-form intrinsic tags.
+func value(n *yaml.Node) (any, error) {
+	var v any
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) != 1 {
+			return nil, fmt.Errorf("line %d: %d documents, want 1", n.Line, len(n.Content))
+		}
+		return value(n.Content[0])
+	case yaml.AliasNode:
+		return value(n.Alias)
+	case yaml.ScalarNode:
+		if isShortTag(n.Tag) {
+			v = n.Value
+		} else if err := n.Decode(&v); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n.Line, err)
+		}
+	case yaml.SequenceNode:
+		list := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			cv, err := value(c)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, cv)
+		}
+		v = list
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if _, dup := m[k]; dup {
+				return nil, fmt.Errorf("line %d: duplicate key %s", n.Content[i].Line, k)
+			}
+			cv, err := value(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			m[k] = cv
+		}
+		v = m
+	default:
+		return nil, fmt.Errorf("line %d: unexpected YAML node kind %d", n.Line, n.Kind)
+	}
+	if !isShortTag(n.Tag) {
+		return v, nil
+	}
+	name := n.Tag[1:]
+	switch name {
+	case "Ref", "Condition":
+	case "GetAtt":
+		if s, ok := v.(string); ok {
+			res, attr, found := strings.Cut(s, ".")
+			if !found {
+				return nil, fmt.Errorf("line %d: !GetAtt %q is not Resource.Attribute", n.Line, s)
+			}
+			v = []any{res, attr}
+		}
+		name = "Fn::GetAtt"
+	default:
+		name = "Fn::" + name
+	}
+	return map[string]any{name: v}, nil
+}
+
+func isShortTag(tag string) bool { return strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!") }
+
+func get(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func mapOf(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+// intrinsic returns the function name and argument of a one-key intrinsic
+// mapping ("Ref", "Fn::If", ...), or "" for anything else.
+func intrinsic(v any) (string, any) {
+	m := mapOf(v)
+	if len(m) != 1 {
+		return "", nil
+	}
+	for k, arg := range m {
+		if k == "Ref" || k == "Condition" || strings.HasPrefix(k, "Fn::") {
+			return k, arg
+		}
+	}
+	return "", nil
+}
+
+func resources(tpl template) map[string]any { return mapOf(tpl["Resources"]) }
+
+// ofType returns the logical ids of the resources of type typ, sorted.
+func ofType(tpl template, typ string) []string {
+	var ids []string
+	for id, r := range resources(tpl) {
+		if get(r, "Type") == typ {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// prop returns a function's property, falling back on Globals.Function.
+func prop(tpl template, fn, name string) any {
+	if v := get(resources(tpl)[fn], "Properties", name); v != nil {
+		return v
+	}
+	return get(tpl["Globals"], "Function", name)
+}
+
+func TestTransform(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	if got := tpl["Transform"]; got != "AWS::Serverless-2016-10-31" {
+		t.Errorf("Transform = %v, want AWS::Serverless-2016-10-31", got)
+	}
+	if len(ofType(tpl, "AWS::Serverless::Function")) == 0 {
+		t.Error("no AWS::Serverless::Function")
+	}
+}
+
+func TestFunctionsRuntime(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
+		t.Run(fn, func(t *testing.T) {
+			t.Parallel()
+			want := map[string]any{
+				"Runtime":       "provided.al2023",
+				"Architectures": []any{"arm64"},
+				"Handler":       "bootstrap",
+				"Tracing":       "Active",
+				"CodeUri":       ".",
+			}
+			for name, w := range want {
+				if got := prop(tpl, fn, name); fmt.Sprint(got) != fmt.Sprint(w) {
+					t.Errorf("%s = %v, want %v", name, got, w)
+				}
+			}
+			if got := get(resources(tpl)[fn], "Metadata", "BuildMethod"); got != "makefile" {
+				t.Errorf("Metadata.BuildMethod = %v, want makefile", got)
+			}
+			timeout, ok := prop(tpl, fn, "Timeout").(int)
+			if !ok || timeout < 1 || timeout > 900 {
+				t.Errorf("Timeout = %v, want a literal number of seconds", prop(tpl, fn, "Timeout"))
+			}
+			if _, ok := prop(tpl, fn, "MemorySize").(int); !ok {
+				t.Errorf("MemorySize = %v, want a literal number", prop(tpl, fn, "MemorySize"))
+			}
+		})
+	}
+}
+
+// makeTargets reads infra/sam.mk: target name -> recipe lines.
+func makeTargets(t *testing.T) map[string][]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(root, "infra", "sam.mk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	targets := map[string][]string{}
+	var cur string
+	sc := bufio.NewScanner(f)
+	target := regexp.MustCompile(`^([A-Za-z0-9_.-]+):`)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "\t") && cur != "":
+			targets[cur] = append(targets[cur], strings.TrimSpace(line))
+		case target.MatchString(line):
+			cur = target.FindStringSubmatch(line)[1]
+			targets[cur] = nil
+		case strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#"):
+		default:
+			cur = ""
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return targets
+}
+
+func TestFunctionsBuild(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	targets := makeTargets(t)
+	pkgRe := regexp.MustCompile(`(?:^|\s)(\./functions/[A-Za-z0-9_/-]+)(?:\s|$)`)
+	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
+		t.Run(fn, func(t *testing.T) {
+			t.Parallel()
+			recipe, ok := targets["build-"+fn]
+			if !ok {
+				t.Fatalf("infra/sam.mk has no target build-%s", fn)
+			}
+			var build string
+			for _, l := range recipe {
+				if strings.Contains(l, " build ") {
+					build = l
+				}
+			}
+			for _, want := range []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "-o $(ARTIFACTS_DIR)/bootstrap"} {
+				if !strings.Contains(build, want) {
+					t.Errorf("build-%s builds with %q, which lacks %q", fn, build, want)
+				}
+			}
+			if !strings.Contains(build, "lambda.norpc") && !strings.Contains(build, "$(LAMBDA_GOFLAGS)") {
+				t.Errorf("build-%s does not build with -tags lambda.norpc", fn)
+			}
+			m := pkgRe.FindStringSubmatch(build)
+			if m == nil {
+				t.Fatalf("build-%s builds no ./functions/... package: %q", fn, build)
+			}
+			checkMainPackage(t, filepath.Join(root, m[1]))
+		})
+	}
+}
+
+// checkMainPackage checks that dir holds package main with a func main that
+// hands a handler to aws-lambda-go's lambda.Start.
+func checkMainPackage(t *testing.T, dir string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	var hasMain, hasStart bool
+	var sources int
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("parse %s: %v", path, err)
+		}
+		sources++
+		if f.Name.Name != "main" {
+			t.Errorf("%s is package %s, want main", path, f.Name.Name)
+		}
+		lambdaName := ""
+		for _, imp := range f.Imports {
+			if p, _ := strconv.Unquote(imp.Path.Value); p == "github.com/aws/aws-lambda-go/lambda" {
+				lambdaName = "lambda"
+				if imp.Name != nil {
+					lambdaName = imp.Name.Name
+				}
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncDecl:
+				if n.Name.Name == "main" && n.Recv == nil {
+					hasMain = true
+				}
+			case *ast.CallExpr:
+				if sel, ok := n.Fun.(*ast.SelectorExpr); ok && lambdaName != "" {
+					if x, ok := sel.X.(*ast.Ident); ok && x.Name == lambdaName && (sel.Sel.Name == "Start" || sel.Sel.Name == "StartWithOptions") {
+						hasStart = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	switch {
+	case sources == 0:
+		t.Errorf("%s has no Go sources", dir)
+	case !hasMain:
+		t.Errorf("%s has no func main", dir)
+	case !hasStart:
+		t.Errorf("%s never calls lambda.Start", dir)
+	}
+}
+
+// maxSeconds resolves a number that is a literal or a Ref to a parameter, to
+// the largest value it can take.
+func maxSeconds(tpl template, v any) (int, bool) {
+	if n, ok := v.(int); ok {
+		return n, true
+	}
+	if fn, arg := intrinsic(v); fn == "Ref" {
+		p := get(tpl["Parameters"], fmt.Sprint(arg))
+		for _, k := range []string{"MaxValue", "Default"} {
+			if n, ok := get(p, k).(int); ok {
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// refTo returns the logical id a {"Ref": id} or {"Fn::GetAtt": [id, attr]}
+// points at.
+func refTo(v any) string {
+	switch fn, arg := intrinsic(v); fn {
+	case "Ref":
+		s, _ := arg.(string)
+		return s
+	case "Fn::GetAtt":
+		if l, ok := arg.([]any); ok && len(l) == 2 {
+			s, _ := l[0].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+func TestSQSEventSources(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	var sources int
+	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
+		for name, ev := range mapOf(get(resources(tpl)[fn], "Properties", "Events")) {
+			if get(ev, "Type") != "SQS" {
+				continue
+			}
+			sources++
+			t.Run(fn+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				props := get(ev, "Properties")
+				types, _ := get(props, "FunctionResponseTypes").([]any)
+				if !slices.Contains(types, any("ReportBatchItemFailures")) {
+					t.Errorf("FunctionResponseTypes = %v, want ReportBatchItemFailures", types)
+				}
+				q := refTo(get(props, "Queue"))
+				if get(resources(tpl)[q], "Type") != "AWS::SQS::Queue" {
+					t.Fatalf("Queue = %v, want a GetAtt of a queue in the template", get(props, "Queue"))
+				}
+				timeout, _ := prop(tpl, fn, "Timeout").(int)
+				window, ok := maxSeconds(tpl, get(props, "MaximumBatchingWindowInSeconds"))
+				if !ok {
+					window = 0
+				}
+				vis, _ := get(resources(tpl)[q], "Properties", "VisibilityTimeout").(int)
+				if want := 6*timeout + window; vis < want {
+					t.Errorf("%s VisibilityTimeout = %d, want at least 6 x %d s + %d s = %d", q, vis, timeout, window, want)
+				}
+				if batch, ok := maxSeconds(tpl, get(props, "BatchSize")); ok && batch > 10 && window == 0 {
+					t.Errorf("BatchSize can reach %d but no batching window is allowed: Lambda refuses batches above 10 without one", batch)
+				}
+			})
+		}
+	}
+	if sources == 0 {
+		t.Error("no SQS event source")
+	}
+}
+
+func TestQueuesHaveDeadLetterQueues(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	queues := ofType(tpl, "AWS::SQS::Queue")
+	dlqs := map[string]bool{}
+	for _, q := range queues {
+		if dlq := refTo(get(resources(tpl)[q], "Properties", "RedrivePolicy", "deadLetterTargetArn")); dlq != "" {
+			dlqs[dlq] = true
+		}
+	}
+	for _, q := range queues {
+		t.Run(q, func(t *testing.T) {
+			t.Parallel()
+			props := get(resources(tpl)[q], "Properties")
+			if get(props, "SqsManagedSseEnabled") != true && get(props, "KmsMasterKeyId") == nil {
+				t.Error("not encrypted: want SqsManagedSseEnabled or KmsMasterKeyId")
+			}
+			if dlqs[q] {
+				return // it is a dead-letter queue
+			}
+			rp := get(props, "RedrivePolicy")
+			if rp == nil {
+				t.Fatal("no RedrivePolicy and no queue uses it as a dead-letter queue")
+			}
+			dlq := refTo(get(rp, "deadLetterTargetArn"))
+			if get(resources(tpl)[dlq], "Type") != "AWS::SQS::Queue" {
+				t.Errorf("deadLetterTargetArn = %v, want a GetAtt of a queue in the template", get(rp, "deadLetterTargetArn"))
+			}
+			if n, ok := get(rp, "maxReceiveCount").(int); !ok || n < 1 {
+				t.Errorf("maxReceiveCount = %v, want a positive number", get(rp, "maxReceiveCount"))
+			}
+		})
+	}
+}
+
+// statement is one IAM statement of a function's policy; cond is the
+// template condition it depends on, "" if none.
+type statement struct {
+	m    map[string]any
+	cond string
+}
+
+// statements returns a function's inline policy statements, both branches
+// of an Fn::If included.
+func statements(t *testing.T, tpl template, fn string) []statement {
+	t.Helper()
+	var out []statement
+	policies, _ := get(resources(tpl)[fn], "Properties", "Policies").([]any)
+	for i, p := range policies {
+		stmts, ok := get(p, "Statement").([]any)
+		if !ok {
+			t.Errorf("%s Policies[%d] = %v: want an inline document with a Statement list, so that it can be checked here", fn, i, p)
+			continue
+		}
+		for _, s := range stmts {
+			if name, arg := intrinsic(s); name == "Fn::If" {
+				args, _ := arg.([]any)
+				if len(args) != 3 {
+					t.Errorf("%s: malformed Fn::If %v", fn, arg)
+					continue
+				}
+				cond, _ := args[0].(string)
+				for _, branch := range args[1:] {
+					if n, a := intrinsic(branch); n == "Ref" && a == "AWS::NoValue" {
+						continue
+					}
+					out = append(out, statement{mapOf(branch), cond})
+				}
+				continue
+			}
+			out = append(out, statement{mapOf(s), ""})
+		}
+	}
+	return out
+}
+
+func strings1(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
+}
+
+func TestPoliciesLeastPrivilege(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
+		t.Run(fn, func(t *testing.T) {
+			t.Parallel()
+			want, ok := needs[fn]
+			if !ok {
+				t.Fatalf("add %s to needs: the tables and actions it may use", fn)
+			}
+			got := map[string][]string{}
+			for _, s := range statements(t, tpl, fn) {
+				actions := strings1(s.m["Action"])
+				if s.m["Effect"] != "Allow" {
+					continue
+				}
+				if s.m["NotAction"] != nil || s.m["NotResource"] != nil {
+					t.Errorf("statement %v uses NotAction or NotResource", s.m["Sid"])
+				}
+				for _, a := range actions {
+					if a == "*" || strings.HasSuffix(a, ":*") || strings.Contains(a, "*") {
+						t.Errorf("statement %v allows the wildcard action %s", s.m["Sid"], a)
+					}
+				}
+				for _, r := range asList(s.m["Resource"]) {
+					if r == "*" {
+						t.Errorf("statement %v allows %v on every resource", s.m["Sid"], actions)
+					}
+				}
+				var dynamo []string
+				for _, a := range actions {
+					if strings.HasPrefix(a, "dynamodb:") {
+						dynamo = append(dynamo, a)
+					}
+				}
+				if len(dynamo) == 0 {
+					continue
+				}
+				for _, r := range asList(s.m["Resource"]) {
+					table := refTo(r)
+					if get(resources(tpl)[table], "Type") != "AWS::DynamoDB::Table" {
+						t.Errorf("statement %v: DynamoDB resource %v is not a GetAtt of a table in the template (an index or a pattern would widen it)", s.m["Sid"], r)
+						continue
+					}
+					got[table] = append(got[table], dynamo...)
+				}
+			}
+			for table, actions := range got {
+				slices.Sort(actions)
+				got[table] = slices.Compact(actions)
+			}
+			for table, actions := range want {
+				w := slices.Sorted(slices.Values(actions))
+				if !slices.Equal(got[table], w) {
+					t.Errorf("%s may %v on %s, want exactly %v", fn, got[table], table, w)
+				}
+			}
+			for table := range got {
+				if _, ok := want[table]; !ok {
+					t.Errorf("%s may %v on %s, which it does not need", fn, got[table], table)
+				}
+			}
+			for _, actions := range got {
+				for _, banned := range []string{"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:DeleteTable"} {
+					if slices.Contains(actions, banned) {
+						t.Errorf("%s may %s", fn, banned)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSecretAndRulesAccess(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
+		t.Run(fn, func(t *testing.T) {
+			t.Parallel()
+			var hashKey, decrypt bool
+			conds := map[string]string{} // action -> condition
+			for _, s := range statements(t, tpl, fn) {
+				actions := strings1(s.m["Action"])
+				res := fmt.Sprint(s.m["Resource"])
+				switch {
+				case slices.Contains(actions, "ssm:GetParameter") && s.cond == "":
+					hashKey = strings.Contains(res, "${HashKeyParameter}")
+					if !hashKey {
+						t.Errorf("unconditional ssm:GetParameter on %s, want only the HashKeyParameter", res)
+					}
+				case slices.Contains(actions, "kms:Decrypt"):
+					decrypt = true
+					if get(s.m, "Condition", "StringEquals", "kms:ViaService") == nil {
+						t.Errorf("kms:Decrypt without a kms:ViaService condition")
+					}
+				}
+				if s.cond != "" {
+					for _, a := range actions {
+						conds[a] = s.cond
+					}
+				}
+			}
+			if !hashKey || !decrypt {
+				t.Errorf("reads the hash key: %v, may decrypt it: %v; want both", hashKey, decrypt)
+			}
+			if conds["s3:GetObject"] == "" || conds["ssm:GetParameter"] == "" {
+				t.Errorf("RulesSource access: s3:GetObject under %q, ssm:GetParameter under %q; want both conditional", conds["s3:GetObject"], conds["ssm:GetParameter"])
+			}
+		})
+	}
+}
+
+func TestEnvironment(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
+		t.Run(fn, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]any{}
+			for _, src := range []any{get(tpl["Globals"], "Function", "Environment", "Variables"), get(resources(tpl)[fn], "Properties", "Environment", "Variables")} {
+				for k, v := range mapOf(src) {
+					env[k] = v
+				}
+			}
+			for _, name := range envNeeded {
+				if _, ok := env[name]; !ok {
+					t.Errorf("no %s in the environment", name)
+				}
+			}
+			for _, local := range []string{"DYNAMODB_ENDPOINT", "HASH_KEY"} {
+				if _, ok := env[local]; ok {
+					t.Errorf("%s is for local runs only and must not be deployed", local)
+				}
+			}
+		})
+	}
+}
+
+var subVar = regexp.MustCompile(`\$\{([^}!]+)\}`)
+
+// walk calls fn on every value of the tree.
+func walk(v any, fn func(any)) {
+	fn(v)
+	switch v := v.(type) {
+	case map[string]any:
+		for _, c := range v {
+			walk(c, fn)
+		}
+	case []any:
+		for _, c := range v {
+			walk(c, fn)
+		}
+	}
+}
+
+func TestReferencesDeclared(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	params := mapOf(tpl["Parameters"])
+	conditions := mapOf(tpl["Conditions"])
+	declared := func(id string) bool {
+		_, p := params[id]
+		_, r := resources(tpl)[id]
+		return p || r || strings.HasPrefix(id, "AWS::")
+	}
+	used := map[string]bool{}
+	check := func(where string, v any) {
+		walk(v, func(x any) {
+			switch fn, arg := intrinsic(x); fn {
+			case "Ref":
+				id := fmt.Sprint(arg)
+				used[id] = true
+				if !declared(id) {
+					t.Errorf("%s: Ref %s is neither a parameter nor a resource", where, id)
+				}
+			case "Fn::GetAtt":
+				if id := refTo(x); resources(tpl)[id] == nil {
+					t.Errorf("%s: GetAtt of %s, which is not a resource", where, id)
+				}
+			case "Fn::Sub":
+				text, vars := arg, map[string]any(nil)
+				if l, ok := arg.([]any); ok && len(l) == 2 {
+					text, vars = l[0], mapOf(l[1])
+				}
+				s, _ := text.(string)
+				for _, m := range subVar.FindAllStringSubmatch(s, -1) {
+					id, _, _ := strings.Cut(m[1], ".")
+					used[id] = true
+					if _, bound := vars[id]; !bound && !declared(id) {
+						t.Errorf("%s: ${%s} in Fn::Sub is neither a parameter, a resource nor a Sub variable", where, m[1])
+					}
+				}
+			case "Condition":
+				if _, ok := conditions[fmt.Sprint(arg)]; !ok {
+					t.Errorf("%s: condition %v is not declared", where, arg)
+				}
+			case "Fn::If":
+				if l, ok := arg.([]any); !ok || len(l) != 3 {
+					t.Errorf("%s: Fn::If %v does not have three arguments", where, arg)
+				} else if _, ok := conditions[fmt.Sprint(l[0])]; !ok {
+					t.Errorf("%s: Fn::If on undeclared condition %v", where, l[0])
+				}
+			}
+		})
+	}
+	for _, section := range []string{"Conditions", "Globals", "Resources", "Outputs"} {
+		check(section, tpl[section])
+	}
+	for id, r := range resources(tpl) {
+		if c, ok := get(r, "Condition").(string); ok {
+			if _, ok := conditions[c]; !ok {
+				t.Errorf("resource %s: condition %s is not declared", id, c)
+			}
+		}
+	}
+	for name := range params {
+		if !used[name] {
+			t.Errorf("parameter %s is declared but never used", name)
+		}
+	}
+}
+
+func TestParameters(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	for name, p := range mapOf(tpl["Parameters"]) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if d, _ := get(p, "Description").(string); d == "" {
+				t.Error("no Description")
+			}
+			switch get(p, "Type") {
+			case "String":
+				if get(p, "AllowedPattern") == nil && get(p, "AllowedValues") == nil {
+					t.Error("a String parameter without AllowedPattern or AllowedValues")
+				}
+			case "Number":
+				if get(p, "MinValue") == nil || get(p, "MaxValue") == nil {
+					t.Error("a Number parameter without MinValue and MaxValue")
+				}
+			default:
+				t.Errorf("Type = %v, want String or Number", get(p, "Type"))
+			}
+			if def, ok := get(p, "Default").(string); ok && get(p, "AllowedPattern") != nil {
+				pattern, _ := get(p, "AllowedPattern").(string)
+				if ok, err := regexp.MatchString(pattern, def); err != nil || !ok {
+					t.Errorf("Default %q does not match AllowedPattern %q (%v)", def, pattern, err)
+				}
+			}
+		})
+	}
+	if got := get(tpl["Parameters"], "ShadowMode", "Default"); got != "true" {
+		t.Errorf("ShadowMode Default = %v, want \"true\": a new deployment starts in shadow mode", got)
+	}
+	if get(tpl["Parameters"], "HashKeyParameter", "Default") != nil {
+		t.Error("HashKeyParameter has a Default; it must be given at deployment")
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	for _, name := range []string{"StateTableName", "QueueTableName", "QueueTableStreamArn", "SignupQueueUrl", "SignupDeadLetterQueueUrl", "SignupFunctionArn"} {
+		if get(tpl["Outputs"], name, "Value") == nil {
+			t.Errorf("no output %s", name)
+		}
+	}
+}
+
+func TestEventSamplesAreJSON(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join(root, "events", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no events/*.json")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v map[string]any
+			if err := json.Unmarshal(data, &v); err != nil {
+				t.Errorf("not a JSON object: %v", err)
+			}
+		})
+	}
+}
