@@ -22,8 +22,7 @@ import (
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	h, err := build(context.Background(), log)
+	h, log, err := build(context.Background())
 	if err != nil {
 		// Failing the cold start loudly is the only safe answer to a bad
 		// configuration: Lambda reports it and retries nothing silently.
@@ -33,7 +32,15 @@ func main() {
 	lambda.Start(h)
 }
 
-func build(ctx context.Context, log *slog.Logger) (func(context.Context, json.RawMessage) (any, error), error) {
+// build reads the configuration and assembles the handler; the logger it
+// returns is usable even when it fails.
+func build(ctx context.Context) (func(context.Context, json.RawMessage) (any, error), *slog.Logger, error) {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	h, err := assemble(ctx, &log)
+	return h, log, err
+}
+
+func assemble(ctx context.Context, logp **slog.Logger) (func(context.Context, json.RawMessage) (any, error), error) {
 	cfg, err := config.Load(os.Getenv)
 	if err == nil {
 		err = cfg.ForFunction()
@@ -41,7 +48,7 @@ func build(ctx context.Context, log *slog.Logger) (func(context.Context, json.Ra
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	log = slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("aws configuration: %w", err)
@@ -67,6 +74,7 @@ func build(ctx context.Context, log *slog.Logger) (func(context.Context, json.Ra
 	if err != nil {
 		return nil, err
 	}
+	*logp = log
 	for _, off := range sc.Off {
 		log.Warn("signals off", slog.String("why", off))
 	}

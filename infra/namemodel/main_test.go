@@ -110,9 +110,8 @@ func TestReadLinesErrors(t *testing.T) {
 func TestSplit(t *testing.T) {
 	t.Parallel()
 	var s nameSet
-	for _, n := range []string{"smith", "johnson", "miller", "garcia", "lee", "brown", "wilson", "moore", "taylor", "clark", "lewis", "walker", "hall", "young", "king", "wright", "scott", "green", "baker", "adams"} {
-		s.last = append(s.last, n)
-	}
+	s.last = append(s.last, "smith", "johnson", "miller", "garcia", "lee", "brown", "wilson", "moore", "taylor", "clark",
+		"lewis", "walker", "hall", "young", "king", "wright", "scott", "green", "baker", "adams")
 	s.first = []string{"smith", "james"}
 	train, held := split(s)
 	if got, want := len(train)+len(held.first)+len(held.last), len(s.first)+len(s.last); got != want {

@@ -68,8 +68,6 @@ const (
 }`
 )
 
-func ptrTo[T any](v T) *T { return &v }
-
 func utc(s string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
