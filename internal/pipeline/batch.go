@@ -228,6 +228,12 @@ func (p *Pipeline) writeKeys(ctx context.Context, live []*work, deltas map[windo
 	for k, d := range deltas {
 		now := latest[k]
 		d.Remove = records[k].Stale(now)
+		// What is already past retention is not written at all, so the
+		// stored item does not depend on where batch boundaries fell.
+		for _, name := range d.Remove {
+			delete(d.Incr, name)
+			delete(d.SetOnce, name)
+		}
 		records[k].Prune(now)
 		d.Expires = now.Add(window.Retention).Unix()
 		list = append(list, *d)
