@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/account"
@@ -30,22 +32,26 @@ type work struct {
 	geo     geo.Info
 	prefix  netip.Prefix
 	keys    [7]window.Key // by position in window.Kinds; "" = absent
+	counts  [7]window.Counts
 	failed  bool
 	propose *queue.Proposal
 }
 
 func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	results := make([]Result, len(recs))
+	events := make([]event.Event, len(recs))
+	parallel(len(recs), func(i int) {
+		results[i].RecordID = recs[i].ID
+		events[i], results[i].Err = event.Decode(recs[i].Body)
+	})
 	var ws []*work
 	seen := make(map[string]int, len(recs))
-	for i, r := range recs {
+	for i := range recs {
 		res := &results[i]
-		res.RecordID = r.ID
-		ev, err := event.Decode(r.Body)
-		if err != nil {
-			res.Err = err
+		if res.Err != nil {
 			continue
 		}
+		ev := events[i]
 		res.EventID, res.AccountID = ev.ID, ev.AccountID()
 		if _, dup := seen[ev.ID]; dup {
 			res.Duplicate = true
@@ -74,14 +80,10 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 
 // enrich looks up each distinct IP once and derives the keys of each signup.
 func (p *Pipeline) enrich(ws []*work) {
-	infos := make(map[netip.Addr]geo.Info, len(ws))
-	for _, w := range ws {
+	parallel(len(ws), func(i int) {
+		w := ws[i]
 		ip := w.su.IP
-		info, ok := infos[ip]
-		if !ok {
-			info = p.c.Geo.Lookup(ip)
-			infos[ip] = info
-		}
+		info := p.c.Geo.Lookup(ip)
 		w.geo = info
 		w.prefix = Prefix(ip)
 		local, _ := signal.SplitAddress(w.su.Address)
@@ -102,7 +104,7 @@ func (p *Pipeline) enrich(ws []*work) {
 		if tpl := p.c.Extractor.Template(local); tpl != "" {
 			w.keys[6] = window.NewKey(window.Template, tpl)
 		}
-	}
+	})
 }
 
 // score reads state, scores every signup in order, and writes state, queue
@@ -154,8 +156,6 @@ func (p *Pipeline) score(ctx context.Context, ws []*work, results []Result) erro
 		}
 		claimed[acct] = w.ev.ID
 		t := w.su.CreatedAt
-		var counts [7]window.Counts
-		present := make(map[window.Kind]window.Counts, 7)
 		for i, k := range w.keys {
 			if k == "" {
 				continue
@@ -167,9 +167,14 @@ func (p *Pipeline) score(ctx context.Context, ws []*work, results []Result) erro
 				records[k] = rec
 			}
 			// An account already among the key's members was counted by an
-			// earlier attempt of this event that failed later on.
-			if !rec.Has(acct) {
-				d := rec.Add(t, acct)
+			// earlier attempt of this event that failed later on. ASNs keep
+			// no members: they link strangers, never a campaign.
+			member := acct
+			if window.Kinds[i] == window.ASN {
+				member = ""
+			}
+			if member == "" || !rec.Has(member) {
+				d := rec.Add(t, member)
 				d.Key = k
 				if cur := deltas[k]; cur != nil {
 					cur.Merge(d)
@@ -180,8 +185,21 @@ func (p *Pipeline) score(ctx context.Context, ws []*work, results []Result) erro
 			if t.After(latest[k]) {
 				latest[k] = t
 			}
-			counts[i] = rec.Counts(t)
-			present[window.Kinds[i]] = counts[i]
+			w.counts[i] = rec.Counts(t)
+		}
+		live = append(live, w)
+	}
+
+	// Signals and rules depend only on each event's own inputs and counts:
+	// they run on every core.
+	parallel(len(live), func(i int) {
+		w := live[i]
+		res := &results[w.idx]
+		present := make(map[window.Kind]window.Counts, len(w.keys))
+		for i, k := range w.keys {
+			if k != "" {
+				present[window.Kinds[i]] = w.counts[i]
+			}
 		}
 		sig := p.c.Extractor.Extract(signal.Input{
 			Signup: w.su, Geo: w.geo, GeoCity: p.c.GeoCity, GeoASN: p.c.GeoASN,
@@ -194,14 +212,13 @@ func (p *Pipeline) score(ctx context.Context, ws []*work, results []Result) erro
 		verdict := p.c.Policy.Decide(score, reasons)
 		res.Verdict, res.Score, res.Reasons = verdict, score, reasons
 		if action, ok := verdict.Action(); ok {
-			res.Cluster = cluster(w, counts)
+			res.Cluster = cluster(w, w.counts)
 			w.propose = &queue.Proposal{
-				AccountID: acct, Action: action, Score: score, Reasons: reasons,
-				Cluster: res.Cluster, EventID: w.ev.ID, At: t, RulesVersion: p.c.Rules.Version(),
+				AccountID: w.su.AccountID, Action: action, Score: score, Reasons: reasons,
+				Cluster: res.Cluster, EventID: w.ev.ID, At: w.su.CreatedAt, RulesVersion: p.c.Rules.Version(),
 			}
 		}
-		live = append(live, w)
-	}
+	})
 
 	if err := p.writeKeys(ctx, live, deltas, records, latest, results); err != nil {
 		return err
@@ -441,4 +458,27 @@ func ruleNames(rs []queue.Reason) []string {
 		out[i] = r.Rule
 	}
 	return out
+}
+
+// parallel runs f(0..n-1) on every core; small batches run inline, where
+// starting goroutines would cost more than it saves.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/32)
+	if workers < 2 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for start := 0; start < n; start += chunk {
+		end := min(start+chunk, n)
+		wg.Go(func() {
+			for i := start; i < end; i++ {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }

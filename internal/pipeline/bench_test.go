@@ -1,0 +1,126 @@
+package pipeline_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mailtrust/abusescan/internal/decision"
+	"github.com/mailtrust/abusescan/internal/dynamo"
+	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
+	"github.com/mailtrust/abusescan/internal/embedded"
+	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/geo"
+	"github.com/mailtrust/abusescan/internal/pipeline"
+	"github.com/mailtrust/abusescan/internal/synth"
+)
+
+// The figures of these benchmarks, and the commands that produce them, are
+// in BENCHMARKS.md.
+
+// BenchmarkReplay scores the 30-day backtest stream (about 48,000 signups)
+// on a fresh embedded store per iteration, as `abusectl replay` does
+// (batches of 500, no fsync per batch), and reports events per second.
+func BenchmarkReplay(b *testing.B) {
+	recs, _ := scenario(b, synth.Backtest())
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var elapsed time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		st, err := embedded.Open(filepath.Join(b.TempDir(), "replay.db"), embedded.Options{NoSync: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := newPipeline(b, st, decision.DefaultPolicy())
+		b.StartTimer()
+		start := time.Now()
+		processAll(ctx, b, p, recs, 500)
+		if err := st.Close(); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+	}
+	b.ReportMetric(float64(len(recs)*b.N)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(len(recs)*b.N), "ns/event")
+}
+
+// BenchmarkDecodeLookup is the floor the pipeline is held against: merely
+// decoding the same events and looking up their addresses.
+func BenchmarkDecodeLookup(b *testing.B) {
+	recs, _ := scenario(b, synth.Backtest())
+	g, err := geo.Open(geo.Config{
+		CityPath: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
+		ASNPath:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
+		AnonPath: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		for _, r := range recs {
+			ev, err := event.Decode(r.Body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			g.Lookup(ev.Signup.IP)
+		}
+	}
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(len(recs)*b.N)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(len(recs)*b.N), "ns/event")
+}
+
+// BenchmarkDynamoCost replays traffic into DynamoDB (dynalite) in batches of
+// 100, the functions' SQS batch size, and reports requests and write units
+// per signup as DynamoDB's ConsumedCapacity counts them, tables and indexes.
+func BenchmarkDynamoCost(b *testing.B) {
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	mixes := []struct {
+		name string
+		cfg  synth.Config
+	}{
+		{"genuine", synth.Config{Seed: 5, Start: start, Days: 1, GenuinePerDay: 1500}},
+		{"bot-wave", synth.Config{Seed: 6, Start: start, Days: 1, GenuinePerDay: 1,
+			Campaigns: []synth.Campaign{{ID: "w", Type: synth.BotWave, Start: start.Add(2 * time.Hour), Accounts: 1000, Spread: 30 * time.Minute}}}},
+		{"mixed", synth.Config{Seed: 7, Start: start, Days: 1, GenuinePerDay: 1500,
+			Campaigns: []synth.Campaign{
+				{ID: "w", Type: synth.BotWave, Start: start.Add(9 * time.Hour), Accounts: 400, Spread: 20 * time.Minute},
+				{ID: "f", Type: synth.ITWorkerFarm, Start: start.Add(time.Hour), Accounts: 60, Spread: 20 * time.Hour},
+			}}},
+	}
+	for _, m := range mixes {
+		b.Run(m.name, func(b *testing.B) {
+			recs, _ := scenario(b, m.cfg)
+			ctx := context.Background()
+			var reqs, wcu, rcu float64
+			for b.Loop() {
+				b.StopTimer()
+				st := dynamo.New(dynamotest.Client(b), dynamotest.Tables(b))
+				p := newPipeline(b, st, decision.DefaultPolicy())
+				b.StartTimer()
+				for _, r := range processAll(ctx, b, p, recs, 100) {
+					if r.Err != nil {
+						b.Fatalf("%s: %v", r.RecordID, r.Err)
+					}
+				}
+				u := st.Usage()
+				reqs += float64(u.Requests)
+				wcu += u.WriteUnits
+				rcu += u.ReadUnits
+			}
+			n := float64(len(recs) * b.N)
+			b.ReportMetric(reqs/n, "requests/signup")
+			b.ReportMetric(wcu/n, "WCU/signup")
+			b.ReportMetric(rcu/n, "RCU/signup")
+		})
+	}
+}
+
+var _ pipeline.Store = (*dynamo.Store)(nil)
