@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailtrust/abusescan/internal/account"
 	"github.com/mailtrust/abusescan/internal/decision"
 	"github.com/mailtrust/abusescan/internal/dynamo"
 	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
@@ -14,6 +15,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/geo"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/synth"
+	"github.com/mailtrust/abusescan/internal/window"
 )
 
 // The figures of these benchmarks, and the commands that produce them, are
@@ -99,11 +101,13 @@ func BenchmarkDynamoCost(b *testing.B) {
 		b.Run(m.name, func(b *testing.B) {
 			recs, _ := scenario(b, m.cfg)
 			ctx := context.Background()
-			var reqs, wcu, rcu float64
+			var reqs, wcu, rcu, iwcu float64
+			byCall := map[string]float64{}
 			for b.Loop() {
 				b.StopTimer()
 				st := dynamo.New(dynamotest.Client(b), dynamotest.Tables(b))
-				p := newPipeline(b, st, decision.DefaultPolicy())
+				split := &costSplit{Store: st, wcu: map[string]float64{}}
+				p := newPipeline(b, split, decision.DefaultPolicy())
 				b.StartTimer()
 				for _, r := range processAll(ctx, b, p, recs, 100) {
 					if r.Err != nil {
@@ -114,13 +118,50 @@ func BenchmarkDynamoCost(b *testing.B) {
 				reqs += float64(u.Requests)
 				wcu += u.WriteUnits
 				rcu += u.ReadUnits
+				iwcu += u.IndexWriteUnits
+				for k, v := range split.wcu {
+					byCall[k] += v
+				}
 			}
 			n := float64(len(recs) * b.N)
 			b.ReportMetric(reqs/n, "requests/signup")
 			b.ReportMetric(wcu/n, "WCU/signup")
 			b.ReportMetric(rcu/n, "RCU/signup")
+			b.ReportMetric(iwcu/n, "indexWCU/signup")
+			for k, v := range byCall {
+				b.ReportMetric(v/n, k+"-WCU/signup")
+			}
 		})
 	}
 }
 
 var _ pipeline.Store = (*dynamo.Store)(nil)
+
+// costSplit attributes write units to the kind of write that spent them.
+type costSplit struct {
+	*dynamo.Store
+	wcu map[string]float64
+}
+
+func (c *costSplit) measure(name string, f func()) {
+	before := c.Store.Usage().WriteUnits
+	f()
+	c.wcu[name] += c.Store.Usage().WriteUnits - before
+}
+
+func (c *costSplit) UpdateKeys(ctx context.Context, ds []window.Delta) (errs []error) {
+	for _, d := range ds {
+		c.measure(string(d.Key.Kind()), func() { errs = append(errs, c.Store.UpdateKeys(ctx, []window.Delta{d})...) })
+	}
+	return errs
+}
+
+func (c *costSplit) CreateAccounts(ctx context.Context, as []account.Account) (errs []error) {
+	c.measure("account", func() { errs = c.Store.CreateAccounts(ctx, as) })
+	return errs
+}
+
+func (c *costSplit) PutQueueItems(ctx context.Context, ws []pipeline.QueueWrite) (errs []error) {
+	c.measure("queue", func() { errs = c.Store.PutQueueItems(ctx, ws) })
+	return errs
+}
