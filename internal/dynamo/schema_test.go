@@ -167,3 +167,22 @@ func indexes(in *dynamodb.CreateTableInput) string {
 	}
 	return strings.Join(out, "; ")
 }
+
+// FuzzTablesFromTemplate holds the parser to errors, never panics, on any
+// file.
+func FuzzTablesFromTemplate(f *testing.F) {
+	f.Add([]byte("Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      KeySchema: [{AttributeName: id, KeyType: HASH}]\n      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]\n"))
+	f.Add([]byte("Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties: !Ref X\n"))
+	f.Add([]byte("Resources: [1, 2]\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tables, err := dynamo.TablesFromTemplate(b)
+		if err != nil {
+			return
+		}
+		for id, tab := range tables {
+			if tab.Create == nil || len(tab.Create.KeySchema) == 0 {
+				t.Errorf("table %s without key schema", id)
+			}
+		}
+	})
+}

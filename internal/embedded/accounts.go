@@ -34,7 +34,7 @@ func (s *Store) Accounts(ctx context.Context, ids []string) (map[string]account.
 		err = s.accountsBuffered(ids, read)
 	} else {
 		err = s.db.View(func(tx *bolt.Tx) error {
-			b := tx.Bucket(bucketAccounts)
+			b := bucket(tx, bucketAccounts)
 			for _, id := range ids {
 				if err := read(id, b.Get(bytesOf(id))); err != nil {
 					return err
@@ -61,7 +61,7 @@ func (s *Store) CreateAccounts(ctx context.Context, as []account.Account) []erro
 		return s.createBuffered(as, errs, slab)
 	}
 	return s.update(ctx, errs, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketAccounts)
+		b := bucket(tx, bucketAccounts)
 		for i, a := range as {
 			k := bytesOf(a.ID)
 			if b.Get(k) != nil {
@@ -141,7 +141,7 @@ func (s *Store) account(tx **bolt.Tx, id string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.Bucket(bucketAccounts).Get(bytesOf(id)), nil
+	return bucket(t, bucketAccounts).Get(bytesOf(id)), nil
 }
 
 // The encoding of an account record:

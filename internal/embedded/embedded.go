@@ -33,12 +33,15 @@ import (
 )
 
 // Buckets.
-var (
-	bucketKeys       = []byte("keys")       // window.Key -> encoded Attrs
-	bucketAccounts   = []byte("accounts")   // account id -> encoded account.Account
-	bucketQueue      = []byte("queue")      // account id -> JSON queue.Item
-	bucketQueueIndex = []byte("queueIndex") // queueKey \0 createdAt \0 account id -> account id
+const (
+	bucketKeys       = "keys"       // window.Key -> encoded Attrs
+	bucketAccounts   = "accounts"   // account id -> encoded account.Account
+	bucketQueue      = "queue"      // account id -> JSON queue.Item
+	bucketQueueIndex = "queueIndex" // queueKey \0 createdAt \0 account id -> account id
 )
+
+// bucket returns the named bucket, which Open made sure of.
+func bucket(tx *bolt.Tx, name string) *bolt.Bucket { return tx.Bucket(bytesOf(name)) }
 
 // lockTimeout is how long Open waits for another process to let go of the
 // file before it gives up.
@@ -116,8 +119,8 @@ func Open(path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketKeys, bucketAccounts, bucketQueue, bucketQueueIndex} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+		for _, b := range []string{bucketKeys, bucketAccounts, bucketQueue, bucketQueueIndex} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
 		}
@@ -216,7 +219,7 @@ func (s *Store) buffered() {
 func (s *Store) write(b buffer) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := slices.Sorted(maps.Keys(b.keys))
-		bk := tx.Bucket(bucketKeys)
+		bk := bucket(tx, bucketKeys)
 		var slab []byte
 		var scratch []attr
 		for _, k := range keys {
@@ -231,7 +234,7 @@ func (s *Store) write(b buffer) error {
 			}
 		}
 		ids := slices.Sorted(maps.Keys(b.accounts))
-		ba := tx.Bucket(bucketAccounts)
+		ba := bucket(tx, bucketAccounts)
 		for _, id := range ids {
 			if err := ba.Put(bytesOf(id), b.accounts[id]); err != nil {
 				return fmt.Errorf("account %s: %w", id, err)

@@ -39,7 +39,7 @@ func (s *Store) Keys(ctx context.Context, keys []window.Key) (map[window.Key]win
 }
 
 func readKeys(tx *bolt.Tx, keys []window.Key, out map[window.Key]window.Attrs) error {
-	b := tx.Bucket(bucketKeys)
+	b := bucket(tx, bucketKeys)
 	for _, k := range keys {
 		v := b.Get(bytesOf(string(k)))
 		if v == nil {
@@ -98,7 +98,7 @@ func (s *Store) UpdateKeys(ctx context.Context, deltas []window.Delta) []error {
 		return cmp.Or(strings.Compare(string(deltas[a].Key), string(deltas[b].Key)), cmp.Compare(a, b))
 	})
 	return s.update(ctx, errs, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketKeys)
+		b := bucket(tx, bucketKeys)
 		// bbolt keeps the values passed to Put until the commit: they are cut
 		// from one growing slab rather than allocated one by one.
 		slab := make([]byte, 0, 96*len(deltas))
@@ -163,7 +163,7 @@ func (s *Store) dirtyRecord(tx **bolt.Tx, k string) (*record, error) {
 		if err != nil {
 			return nil, err
 		}
-		if v := t.Bucket(bucketKeys).Get(bytesOf(k)); v != nil {
+		if v := bucket(t, bucketKeys).Get(bytesOf(k)); v != nil {
 			e, err := parseAttrs(v)
 			if err != nil {
 				return nil, err
@@ -245,19 +245,6 @@ func parseAttrs(b []byte) (encodedAttrs, error) {
 	}
 	e.values = b[valuesStart:]
 	return e, nil
-}
-
-// each calls fn with every name (a slice of the encoding) and value.
-func (e encodedAttrs) each(fn func(name []byte, v int64)) {
-	lp, np, vp := 0, 0, 0
-	for range e.count {
-		l, n := binary.Uvarint(e.lens[lp:])
-		lp += n
-		v, m := binary.Varint(e.values[vp:])
-		vp += m
-		fn(e.names[np:np+int(l)], v)
-		np += int(l)
-	}
 }
 
 func decodeAttrs(b []byte) (window.Attrs, error) {

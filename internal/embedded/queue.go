@@ -22,7 +22,7 @@ const timeLayout = "2006-01-02T15:04:05.000Z"
 func (s *Store) QueueItems(ctx context.Context, ids []string) (map[string]queue.Item, error) {
 	out := make(map[string]queue.Item, len(ids))
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketQueue)
+		b := bucket(tx, bucketQueue)
 		for _, id := range ids {
 			v := b.Get(bytesOf(id))
 			if v == nil {
@@ -62,7 +62,7 @@ func (s *Store) QueueItem(ctx context.Context, accountID string) (queue.Item, er
 func (s *Store) PutQueueItems(ctx context.Context, ws []pipeline.QueueWrite) []error {
 	errs := make([]error, len(ws))
 	return s.update(ctx, errs, func(tx *bolt.Tx) error {
-		items, index := tx.Bucket(bucketQueue), tx.Bucket(bucketQueueIndex)
+		items, index := bucket(tx, bucketQueue), bucket(tx, bucketQueueIndex)
 		for i, w := range ws {
 			errs[i] = putItem(items, index, w)
 		}
@@ -152,7 +152,7 @@ func (s *Store) ListQueue(ctx context.Context, status queue.Status, action queue
 	var out []queue.Item
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		var entries []entry
-		c := tx.Bucket(bucketQueueIndex).Cursor()
+		c := bucket(tx, bucketQueueIndex).Cursor()
 		for _, a := range actions {
 			for shard := range queue.Shards {
 				prefix := append([]byte(queue.IndexKey(status, a, shard)), 0)
@@ -170,7 +170,7 @@ func (s *Store) ListQueue(ctx context.Context, status queue.Status, action queue
 		if limit > 0 && len(entries) > limit {
 			entries = entries[:limit]
 		}
-		items := tx.Bucket(bucketQueue)
+		items := bucket(tx, bucketQueue)
 		out = make([]queue.Item, 0, len(entries))
 		for _, e := range entries {
 			v := items.Get(e.id)

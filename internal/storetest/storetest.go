@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"DeltasAgreeWithApply", testDeltasAgreeWithApply},
 		{"WindowRecordRoundTrip", testWindowRecordRoundTrip},
 		{"ManyKeys", testManyKeys},
+		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"Absent", testAbsent},
 		{"CancelledContext", testCancelledContext},
 		{"Accounts", testAccounts},
@@ -301,6 +302,55 @@ func testManyKeys(t *testing.T, s Store) {
 	for i, k := range keys {
 		if want := (window.Attrs{"f1": int64(i + 1), "m_x": int64(i)}); !maps.Equal(got[k], want) {
 			t.Errorf("Keys[%s] = %v, want %v", k, got[k], want)
+		}
+	}
+}
+
+// testConcurrentUpdates has writers increment shared keys at once, and
+// readers read them meanwhile: no increment is lost.
+func testConcurrentUpdates(t *testing.T, s Store) {
+	ctx := t.Context()
+	const writers, rounds = 4, 15
+	keys := []window.Key{"asn#64500", "asn#64501", "tpl#L5D2"}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*rounds+writers)
+	for w := range writers {
+		wg.Go(func() {
+			for r := range rounds {
+				var deltas []window.Delta
+				for _, k := range keys {
+					deltas = append(deltas, window.Delta{Key: k,
+						Incr:    window.Attrs{"f1": 1, fmt.Sprintf("w%d", w): 1},
+						SetOnce: window.Attrs{fmt.Sprintf("m_w%d-r%d", w, r): int64(r)}})
+				}
+				if err := errors.Join(s.UpdateKeys(ctx, deltas)...); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			for range rounds {
+				if _, err := s.Keys(ctx, keys); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got, err := s.Keys(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		a := got[k]
+		if a["f1"] != writers*rounds || len(a) != 1+writers+writers*rounds {
+			t.Errorf("%s: f1 = %d with %d attributes, want %d with %d", k, a["f1"], len(a), writers*rounds, 1+writers+writers*rounds)
 		}
 	}
 }
