@@ -73,26 +73,39 @@ func newFakeRuntime(t *testing.T, event []byte) *fakeRuntime {
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if id := r.PathValue("id"); id != rt.requestID {
-			rt.failures <- "response for unknown request " + id
+			rt.fail("response for unknown request " + id)
 		} else {
-			rt.responses <- body
+			select {
+			case rt.responses <- body:
+			default:
+				rt.fail("a second response")
+			}
 		}
 		w.WriteHeader(http.StatusAccepted)
 	})
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		rt.failures <- "invocation error: " + string(body)
+		rt.fail("invocation error: " + string(body))
 		w.WriteHeader(http.StatusAccepted)
 	})
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		rt.failures <- "init error: " + string(body)
+		rt.fail("init error: " + string(body))
 		w.WriteHeader(http.StatusAccepted)
 	})
 	rt.srv = httptest.NewServer(mux) // listens on 127.0.0.1
 	t.Cleanup(rt.srv.Close)
 	t.Cleanup(func() { close(done) }) // runs before Close, which waits for the blocked /next
 	return rt
+}
+
+// fail reports what went wrong without ever blocking a handler, which
+// would keep the server's Close waiting.
+func (rt *fakeRuntime) fail(msg string) {
+	select {
+	case rt.failures <- msg:
+	default:
+	}
 }
 
 // addr is host:port, the form AWS_LAMBDA_RUNTIME_API takes.
@@ -231,16 +244,18 @@ func TestBootstrap(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	stop := func() {
 		select {
 		case <-exited:
 		default:
 			_ = cmd.Process.Kill()
 			<-exited
 		}
-	})
+	}
+	t.Cleanup(stop)
 	logs := func() string { return "stdout:\n" + stdout.String() + "\nstderr:\n" + stderr.String() }
 
 	var body []byte
@@ -248,8 +263,8 @@ func TestBootstrap(t *testing.T) {
 	case body = <-rt.responses:
 	case f := <-rt.failures:
 		t.Fatalf("%s\n%s", f, logs())
-	case err := <-exited:
-		t.Fatalf("bootstrap exited (%v) before answering\n%s", err, logs())
+	case <-exited:
+		t.Fatalf("bootstrap exited (%v) before answering\n%s", waitErr, logs())
 	case <-ctx.Done():
 		t.Fatalf("no answer after %v\n%s", 3*time.Minute, logs())
 	}
@@ -276,9 +291,7 @@ func TestBootstrap(t *testing.T) {
 			t.Fatalf("the runtime did not come back to /next after answering\n%s", logs())
 		}
 	}
-	_ = cmd.Process.Kill()
-	<-exited
-	exited <- nil // for the cleanup
+	stop()
 	var summary map[string]any
 	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
 	for sc.Scan() {

@@ -52,22 +52,16 @@ func newHandler(p processor, log *slog.Logger, metricsOut io.Writer) func(ctx co
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
 		start := time.Now()
 		inv := invocation{log: log, requestID: requestID(ctx)}
-		var (
-			resp any
-			err  error
-		)
-		switch kind, kerr := classify(raw); {
-		case kerr != nil:
-			inv.trigger = "unsupported"
-			err = kerr
-		case kind == "sqs":
-			inv.trigger = kind
+		var resp any
+		kind, err := classify(raw)
+		inv.trigger = kind
+		switch kind {
+		case triggerSQS:
 			resp = inv.sqs(ctx, p, raw)
-		default:
-			inv.trigger = kind
+		case triggerEventBridge:
 			err = inv.eventBridge(ctx, p, raw)
 		}
-		if inv.trigger != "unsupported" {
+		if kind != triggerUnsupported {
 			if werr := metrics.Write(metricsOut, metricNamespace, metricFunction, start, inv.summary); werr != nil {
 				inv.metricsErr = werr
 			}
@@ -77,27 +71,35 @@ func newHandler(p processor, log *slog.Logger, metricsOut io.Writer) func(ctx co
 	}
 }
 
-// classify tells an SQS event from a direct EventBridge event.
+// Triggers, as the summary line names them.
+const (
+	triggerSQS         = "sqs"
+	triggerEventBridge = "eventbridge"
+	triggerUnsupported = "unsupported"
+)
+
+// classify tells an SQS event from a direct EventBridge event; anything
+// else is triggerUnsupported, with an error wrapping errUnsupported.
 func classify(raw json.RawMessage) (string, error) {
 	var t trigger
 	if err := json.Unmarshal(raw, &t); err != nil {
-		return "", fmt.Errorf("%w: payload is not a JSON object", errUnsupported)
+		return triggerUnsupported, fmt.Errorf("%w: payload is not a JSON object", errUnsupported)
 	}
 	switch {
 	case t.Records != nil:
 		if len(*t.Records) == 0 {
-			return "", fmt.Errorf("%w: empty Records", errUnsupported)
+			return triggerUnsupported, fmt.Errorf("%w: empty Records", errUnsupported)
 		}
 		for _, r := range *t.Records {
 			if r.EventSource != "aws:sqs" {
-				return "", fmt.Errorf("%w: record from event source %.32q", errUnsupported, r.EventSource)
+				return triggerUnsupported, fmt.Errorf("%w: record from event source %.32q", errUnsupported, r.EventSource)
 			}
 		}
-		return "sqs", nil
+		return triggerSQS, nil
 	case t.DetailType != nil:
-		return "eventbridge", nil
+		return triggerEventBridge, nil
 	}
-	return "", fmt.Errorf("%w: neither SQS Records nor an EventBridge detail-type", errUnsupported)
+	return triggerUnsupported, fmt.Errorf("%w: neither SQS Records nor an EventBridge detail-type", errUnsupported)
 }
 
 // invocation is what one call of the handler learns, for its summary line.

@@ -306,6 +306,28 @@ func TestHandlerSQSFailureLineNamesFieldAndEvent(t *testing.T) {
 	}
 }
 
+func TestHandlerSQSUnreadableBatch(t *testing.T) {
+	t.Parallel()
+	// A body that is not a string passes the trigger check but not
+	// events.SQSEvent: every message is failed, so that SQS keeps them all.
+	p := outcomes(nil)
+	h := newHarness(p)
+	raw := json.RawMessage(`{"Records":[{"eventSource":"aws:sqs","messageId":"m1","body":"{}"},{"eventSource":"aws:sqs","messageId":"m2","body":5}]}`)
+	resp, err := h.handle(lambdaCtx("req-x"), raw)
+	if err != nil {
+		t.Fatalf("handler error = %v, want nil", err)
+	}
+	if got, want := failedIDs(t, resp), []string{"m1", "m2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("failures = %v, want %v", got, want)
+	}
+	if n := len(p.Calls()); n != 0 {
+		t.Errorf("processor called %d times, want never", n)
+	}
+	if sum := h.summaryLine(t); sum["records"] != float64(2) || sum["rejected"] != float64(2) {
+		t.Errorf("summary records, rejected = %v, %v; want 2, 2", sum["records"], sum["rejected"])
+	}
+}
+
 func TestHandlerEventBridge(t *testing.T) {
 	t.Parallel()
 	raw := json.RawMessage(`{"version":"0","id":"ev-7","detail-type":"Mailbox Signup","source":"mail.platform",` +
