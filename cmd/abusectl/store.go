@@ -45,7 +45,13 @@ func (s *storeFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 func (s *storeFlags) open(ctx context.Context, noSync bool) (store, func() error, error) {
 	switch s.kind {
 	case "embedded":
-		st, err := embedded.Open(s.db, embedded.Options{NoSync: noSync})
+		// A replay buffers changed keys and flushes them in the background;
+		// Close writes what is left.
+		opts := embedded.Options{NoSync: noSync}
+		if noSync {
+			opts.Buffer = 100_000
+		}
+		st, err := embedded.Open(s.db, opts)
 		if err != nil {
 			return nil, nil, err
 		}
