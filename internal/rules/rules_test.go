@@ -1,0 +1,266 @@
+package rules_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/mailtrust/abusescan/internal/decision"
+	"github.com/mailtrust/abusescan/internal/rules"
+	"github.com/mailtrust/abusescan/internal/signal"
+)
+
+func defaultSet(t *testing.T) (*rules.Set, *signal.Catalog) {
+	t.Helper()
+	cat := signal.NewCatalog()
+	rs, err := rules.Parse(rules.DefaultSource(), cat)
+	if err != nil {
+		t.Fatalf("default rules: %v", err)
+	}
+	return rs, cat
+}
+
+// base is an ordinary signup: direct connection, real name, human form.
+func base() map[string]any {
+	m := map[string]any{}
+	cat := signal.NewCatalog()
+	for _, d := range cat.Defs() {
+		switch d.Type {
+		case signal.Bool:
+			m[d.Name] = false
+		case signal.Int:
+			m[d.Name] = int64(0)
+		case signal.Double:
+			m[d.Name] = 0.0
+		default:
+			m[d.Name] = ""
+		}
+	}
+	m["ip"], m["net"], m["asn"], m["asn_org"] = "73.45.1.2", "73.45.1.0/24", int64(7922), "Comcast"
+	m["ip_country"], m["claimed_country"], m["timezone"], m["lang"], m["lang_region"] = "US", "US", "America/Chicago", "en-US", "US"
+	m["username"], m["username_template"], m["name_pattern"] = "james.miller", "l5.l6", "first_last"
+	m["form_fill_ms"], m["captcha"] = int64(42000), 0.9
+	for _, k := range []string{"ip", "net", "asn", "dev", "rem", "rph", "tpl"} {
+		m[k+"_10m"], m[k+"_1h"], m[k+"_24h"], m[k+"_7d"] = int64(1), int64(1), int64(1), int64(1)
+		m[k+"_spike"], m[k+"_spike_24h"] = 1.0, 1.0
+	}
+	m["has_device"], m["has_recovery_email"], m["has_recovery_phone"] = true, true, true
+	return m
+}
+
+func with(m map[string]any, kv ...any) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+// TestGenuineLookalikesNotSuspended holds the default rules to the design's
+// promise: the situations genuine people are in (a campus lab, a carrier
+// NAT, a family device, a commercial VPN, travel) never suspend on their own.
+func TestGenuineLookalikesNotSuspended(t *testing.T) {
+	t.Parallel()
+	rs, cat := defaultSet(t)
+	policy := decision.DefaultPolicy()
+	cases := []struct {
+		name string
+		sig  map[string]any
+		want decision.Verdict // the most severe verdict allowed
+	}{
+		{"ordinary", base(), decision.Allow},
+		{"commercial VPN abroad", with(base(), "vpn", true, "hosting", true, "anonymous", true, "ip_country", "NL", "country_mismatch", true, "tz_diff_h", 6.0, "tz_mismatch", true, "lang_mismatch", true), decision.Allow},
+		{"campus lab burst", with(base(), "ip_1h", int64(45), "ip_spike", 45.0, "net_10m", int64(20), "net_spike", 30.0, "dev_7d", int64(8)), decision.Allow},
+		{"campus lab burst, some captchas failed", with(base(), "ip_1h", int64(45), "ip_spike", 45.0, "captcha", 0.1, "dev_7d", int64(6)), decision.Review},
+		{"carrier NAT at its usual volume", with(base(), "ip_1h", int64(300), "ip_usual_1h", 280.0, "ip_spike", 1.07, "ip_7d", int64(9000), "net_10m", int64(70), "net_spike", 1.1), decision.Allow},
+		{"family of four on one device and phone", with(base(), "dev_7d", int64(4), "rph_7d", int64(4), "ip_7d", int64(4)), decision.Allow},
+		{"traveller", with(base(), "ip_country", "JP", "country_mismatch", true, "tz_diff_h", 15.0, "tz_mismatch", true, "lang_mismatch", true), decision.Allow},
+		{"disposable recovery alone", with(base(), "recovery_disposable", true, "recovery_domain", "yopmail.com"), decision.Allow},
+		{"Tor user", with(base(), "tor", true, "hosting", true, "anonymous", true), decision.Allow},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			reasons, score, err := rs.Score(signal.FromMap(cat, c.sig))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := policy.Decide(score, reasons)
+			if rank(got) > rank(c.want) {
+				t.Errorf("verdict %s (score %d, %v), want at most %s", got, score, reasons, c.want)
+			}
+		})
+	}
+}
+
+func TestCampaignPatternsQueued(t *testing.T) {
+	t.Parallel()
+	rs, cat := defaultSet(t)
+	policy := decision.DefaultPolicy()
+	bot := with(base(), "hosting", true, "anonymous", true, "asn_org", "DigitalOcean", "asn", int64(14061),
+		"ip_1h", int64(120), "ip_spike", 120.0, "net_10m", int64(60), "net_spike", 60.0,
+		"username_template", "l6d4", "tpl_1h", int64(110), "tpl_spike", 55.0, "form_fill_ms", int64(700),
+		"recovery_disposable", true, "recovery_domain", "mailinator.com")
+	farm := with(base(), "vpn", true, "hosting", true, "anonymous", true, "ip_country", "NL", "country_mismatch", true,
+		"name_pattern", "surname_random", "name_filler", "xyfi", "dev_7d", int64(12), "rph_7d", int64(7), "lang_region", "CN", "lang", "zh-CN")
+	cases := []struct {
+		name string
+		sig  map[string]any
+		want decision.Verdict
+		rule string // a rule that must be among the reasons
+	}{
+		{"bot wave from a server", bot, decision.Suspend, "burst_machine_signs"},
+		{"IT-worker farm persona", farm, decision.Suspend, "shared_identity_behind_anonymizer"},
+		{"laptop farm address", with(base(), "ip_7d", int64(12), "rph_7d", int64(6), "name_pattern", "surname_random", "name_filler", "dtuxs"), decision.Review, "laptop_farm_address"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			reasons, score, err := rs.Score(signal.FromMap(cat, c.sig))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := policy.Decide(score, reasons); rank(got) < rank(c.want) {
+				t.Errorf("verdict %s (score %d, %v), want at least %s", got, score, reasons, c.want)
+			}
+			found := false
+			for i, r := range reasons {
+				found = found || r.Rule == c.rule
+				if r.Detail == "" || strings.Contains(r.Detail, "<no value>") {
+					t.Errorf("rule %s: reason %q is not a sentence", r.Rule, r.Detail)
+				}
+				if i > 0 && reasons[i-1].Points < r.Points {
+					t.Errorf("reasons not strongest first: %v", reasons)
+				}
+			}
+			if !found {
+				t.Errorf("rule %s did not fire: %v", c.rule, reasons)
+			}
+		})
+	}
+}
+
+func TestReasonText(t *testing.T) {
+	t.Parallel()
+	rs, cat := defaultSet(t)
+	sig := with(base(), "net_10m", int64(27), "net", "198.51.100.0/24", "net_spike", 9.4)
+	reasons, _, err := rs.Score(signal.FromMap(cat, sig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "27 signups from 198.51.100.0/24 in 10 min, 9.4x its usual rate"
+	for _, r := range reasons {
+		if r.Rule == "network_burst" {
+			if r.Detail != want {
+				t.Errorf("detail %q, want %q", r.Detail, want)
+			}
+			return
+		}
+	}
+	t.Errorf("network_burst did not fire: %v", reasons)
+}
+
+func TestParseErrorsNameEveryBadRule(t *testing.T) {
+	t.Parallel()
+	cat := signal.NewCatalog()
+	src := `version: 1
+rules:
+  - name: good
+    when: hosting
+    points: 10
+    reason: "ok"
+  - name: unknown_signal
+    when: no_such_signal > 3
+    points: 10
+    reason: "x"
+  - name: not_bool
+    when: ip_1h + 1
+    points: 10
+    reason: "x"
+  - name: bad_template
+    when: vpn
+    points: 10
+    reason: "{{.missing_signal}}"
+  - name: good
+    when: tor
+    points: 10
+    reason: "dup"
+  - name: too_many_points
+    when: tor
+    points: 500
+    reason: "x"
+`
+	_, err := rules.Parse([]byte(src), cat)
+	if !errors.Is(err, rules.ErrInvalid) {
+		t.Fatalf("error %v, want ErrInvalid", err)
+	}
+	for _, name := range []string{"unknown_signal", "not_bool", "bad_template", "name used twice", "too_many_points"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not mention %s:\n%v", name, err)
+		}
+	}
+	if strings.Contains(err.Error(), "rule 1 (good)") {
+		t.Errorf("error blames the good rule:\n%v", err)
+	}
+}
+
+func TestParseFileErrors(t *testing.T) {
+	t.Parallel()
+	cat := signal.NewCatalog()
+	for name, src := range map[string]string{
+		"not yaml":      "version: [",
+		"wrong version": "version: 2\nrules: [{name: a, when: tor, points: 1, reason: x}]",
+		"no rules":      "version: 1\nrules: []",
+		"unknown field": "version: 1\nrules: [{name: a, when: tor, points: 1, reason: x, weight: 3}]",
+		"bad name":      "version: 1\nrules: [{name: Bad-Name, when: tor, points: 1, reason: x}]",
+		"empty reason":  "version: 1\nrules: [{name: a, when: tor, points: 1, reason: ' '}]",
+		"too large":     "version: 1\n#" + strings.Repeat("x", 300<<10),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := rules.Parse([]byte(src), cat); !errors.Is(err, rules.ErrInvalid) {
+				t.Errorf("error %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestDisabledAndNegativeRules(t *testing.T) {
+	t.Parallel()
+	cat := signal.NewCatalog()
+	src := `version: 1
+rules:
+  - {name: a, when: hosting, points: 60, reason: "server"}
+  - {name: b, when: hosting, points: 30, reason: "off", disabled: true}
+  - {name: c, when: captcha >= 0.9, points: -80, reason: "human"}
+`
+	rs, err := rules.Parse([]byte(src), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(rs.Rules()); got != 2 {
+		t.Errorf("%d enabled rules, want 2", got)
+	}
+	_, score, _ := rs.Score(signal.FromMap(cat, with(base(), "hosting", true)))
+	if score != 0 {
+		t.Errorf("score %d, want 0: 60 - 80 clamps at 0 and the disabled rule counts nothing", score)
+	}
+	_, score, _ = rs.Score(signal.FromMap(cat, with(base(), "hosting", true, "captcha", 0.1)))
+	if score != 60 {
+		t.Errorf("score %d, want 60", score)
+	}
+	other, err := rules.Parse([]byte(strings.Replace(src, "60", "61", 1)), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Version() == rs.Version() {
+		t.Error("different rule files have the same version")
+	}
+}
+
+func rank(v decision.Verdict) int {
+	return map[decision.Verdict]int{decision.Allow: 0, decision.Review: 1, decision.Suspend: 2}[v]
+}
