@@ -142,7 +142,7 @@ func (s *Store) ListQueue(ctx context.Context, status queue.Status, action queue
 			parts = append(parts, queue.IndexKey(status, a, shard))
 		}
 	}
-	results := make([][]queue.Item, len(parts))
+	results := make([][]indexEntry, len(parts))
 	errs := make([]error, len(parts))
 	parallel(len(parts), func(i int) {
 		results[i], errs[i] = s.queryPartition(ctx, parts[i], limit)
@@ -150,21 +150,43 @@ func (s *Store) ListQueue(ctx context.Context, status queue.Status, action queue
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("list queue: %w", err)
 	}
-	all := slices.Concat(results...)
-	slices.SortFunc(all, func(a, b queue.Item) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.AccountID, b.AccountID))
+	entries := slices.Concat(results...)
+	slices.SortFunc(entries, func(a, b indexEntry) int {
+		return cmp.Or(strings.Compare(a.createdAt, b.createdAt), strings.Compare(a.accountID, b.accountID))
 	})
-	if limit > 0 && len(all) > limit {
-		all = all[:limit]
+	if limit > 0 && len(entries) > limit {
+		entries = entries[:limit]
 	}
-	return all, nil
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.accountID
+	}
+	// The index holds keys only (a queue write then costs one index unit
+	// whatever the reasons weigh); the items come from the table, and one
+	// whose status or action changed since the index was written is left out.
+	items, err := s.QueueItems(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("list queue: %w", err)
+	}
+	out := make([]queue.Item, 0, len(ids))
+	for _, id := range ids {
+		it, ok := items[id]
+		if !ok || it.Status != status || (action != "" && it.Action != action) {
+			continue
+		}
+		out = append(out, it)
+	}
+	return out, nil
 }
 
+// indexEntry is one row of the byStatus index: the keys it projects.
+type indexEntry struct{ accountID, createdAt string }
+
 // queryPartition reads one partition of the index in creation order: all of
-// it, or, with limit > 0, the first limit items and any that share the
+// it, or, with limit > 0, the first limit entries and any that share the
 // creation time of the last of them (the index does not order those by
 // account id, the merge does).
-func (s *Store) queryPartition(ctx context.Context, key string, limit int) ([]queue.Item, error) {
+func (s *Store) queryPartition(ctx context.Context, key string, limit int) ([]indexEntry, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.tables.Queue),
 		IndexName:                 aws.String(statusIndex),
@@ -177,7 +199,7 @@ func (s *Store) queryPartition(ctx context.Context, key string, limit int) ([]qu
 	if limit > 0 {
 		in.Limit = aws.Int32(int32(min(limit, math.MaxInt32)))
 	}
-	var out []queue.Item
+	var out []indexEntry
 	for {
 		res, err := s.db.Query(ctx, in)
 		if err != nil {
@@ -185,16 +207,17 @@ func (s *Store) queryPartition(ctx context.Context, key string, limit int) ([]qu
 		}
 		s.count(one(res.ConsumedCapacity), false, nil)
 		for _, item := range res.Items {
-			it, err := queueItemFrom(item)
-			if err != nil {
-				return nil, fmt.Errorf("query %s: %w", key, err)
+			id, err1 := getS(item, attrQueueAccountID)
+			created, err2 := getS(item, attrQueueCreatedAt)
+			if err := errors.Join(err1, err2); err != nil || id == "" || created == "" {
+				return nil, fmt.Errorf("query %s: index entry without its keys: %v", key, err)
 			}
-			out = append(out, it)
+			out = append(out, indexEntry{accountID: id, createdAt: created})
 		}
 		if len(res.LastEvaluatedKey) == 0 {
 			return out, nil
 		}
-		if limit > 0 && len(out) > limit && !out[len(out)-1].CreatedAt.Equal(out[limit-1].CreatedAt) {
+		if limit > 0 && len(out) > limit && out[len(out)-1].createdAt != out[limit-1].createdAt {
 			return out, nil
 		}
 		in.ExclusiveStartKey = res.LastEvaluatedKey
@@ -315,13 +338,16 @@ func queueItemFrom(item map[string]types.AttributeValue) (queue.Item, error) {
 // indexWriteUnits estimates what DynamoDB bills the byStatus index for
 // replacing old (nil: none) with item: nothing if neither is in the index,
 // one write if the index key stays, a delete and a put if it changes. An
-// index entry is the projected item (ALL) plus about 100 bytes.
+// index entry is the projected keys (KEYS_ONLY) plus about 100 bytes.
 func indexWriteUnits(old, item map[string]types.AttributeValue) float64 {
 	units := func(m map[string]types.AttributeValue) float64 {
 		if m[attrQueueKey] == nil || m[attrQueueCreatedAt] == nil {
 			return 0
 		}
-		return math.Ceil(float64(itemSize(m)+100) / 1024)
+		keys := map[string]types.AttributeValue{
+			attrQueueAccountID: m[attrQueueAccountID], attrQueueKey: m[attrQueueKey], attrQueueCreatedAt: m[attrQueueCreatedAt],
+		}
+		return math.Ceil(float64(itemSize(keys)+100) / 1024)
 	}
 	o, n := units(old), units(item)
 	if o == 0 || n == 0 {

@@ -39,7 +39,7 @@ func TestTablesFromTemplate(t *testing.T) {
 		{"queue billing", string(queue.Create.BillingMode), "PAY_PER_REQUEST"},
 		{"queue TTL", queue.TTLAttribute, "expiresAt"},
 		{"queue stream", string(queue.StreamViewType), "NEW_AND_OLD_IMAGES"},
-		{"queue indexes", indexes(queue.Create), "byStatus(queueKey HASH, createdAt RANGE) ALL"},
+		{"queue indexes", indexes(queue.Create), "byStatus(queueKey HASH, createdAt RANGE) KEYS_ONLY"},
 	}
 	for _, tc := range tests {
 		if tc.got != tc.want {
