@@ -87,7 +87,7 @@ func (p *Pipeline) enrich(ws []*work) {
 		w.geo = info
 		w.prefix = Prefix(ip)
 		local, _ := signal.SplitAddress(w.su.Address)
-		w.keys[0] = window.NewKey(window.IP, ip.String())
+		w.keys[0] = window.NewKey(window.IP, Host(ip))
 		w.keys[1] = window.NewKey(window.Prefix, w.prefix.String())
 		if info.ASN != 0 {
 			w.keys[2] = window.NewKey(window.ASN, strconv.FormatUint(uint64(info.ASN), 10))
@@ -438,6 +438,17 @@ func Prefix(ip netip.Addr) netip.Prefix {
 	}
 	p, _ := ip.Prefix(bits)
 	return p
+}
+
+// Host returns what the scanner counts as one client address: the IPv4
+// address, or the IPv6 /64, which one subscriber gets and within which bots
+// rotate addresses freely.
+func Host(ip netip.Addr) string {
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
 }
 
 // NormalizeEmail folds the variants of one mailbox that providers deliver to

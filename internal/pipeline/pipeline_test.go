@@ -424,7 +424,7 @@ func keysOf(t testing.TB, recs []pipeline.Record) []window.Key {
 		if err != nil || ev.Signup == nil {
 			continue
 		}
-		set[window.NewKey(window.IP, ev.Signup.IP.String())] = true
+		set[window.NewKey(window.IP, pipeline.Host(ev.Signup.IP))] = true
 		set[window.NewKey(window.Prefix, pipeline.Prefix(ev.Signup.IP).String())] = true
 	}
 	return slices.Collect(mapKeys(set))

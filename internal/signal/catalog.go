@@ -155,7 +155,7 @@ var velocityDefs = []struct {
 }
 
 var kindNames = map[window.Kind]string{
-	window.IP:            "IP",
+	window.IP:            "IP (IPv6: its /64)",
 	window.Prefix:        "network",
 	window.ASN:           "ASN",
 	window.Device:        "device",
