@@ -43,8 +43,9 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	check := fs.Bool("check", false, "exit 1 when a detection target is missed")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	explain := fs.Int("explain", 0, "list up to N genuine accounts queued and N campaign accounts missed, with their reasons")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	// README and usage put --labels after FILE.
+	if err := parseAnywhere(fs, args); err != nil {
+		return err
 	}
 	var lines [][]byte
 	var labs []synth.Label

@@ -114,6 +114,18 @@ func decide(ctx context.Context, st store, id string, to queue.Status, by, note 
 // parseInterleaved parses flags that may come before or after the
 // positional arguments, and checks their number.
 func parseInterleaved(fs *flag.FlagSet, args []string, positional int) error {
+	if err := parseAnywhere(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != positional {
+		return fmt.Errorf("%w: want %d argument(s), got %d", errUsage, positional, fs.NArg())
+	}
+	return nil
+}
+
+// parseAnywhere parses flags that may come before or after the positional
+// arguments, which fs.Args then returns.
+func parseAnywhere(fs *flag.FlagSet, args []string) error {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -124,9 +136,6 @@ func parseInterleaved(fs *flag.FlagSet, args []string, positional int) error {
 		}
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
-	}
-	if len(pos) != positional {
-		return fmt.Errorf("%w: want %d argument(s), got %d", errUsage, positional, len(pos))
 	}
 	return fs.Parse(append([]string{"--"}, pos...))
 }

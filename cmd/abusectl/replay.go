@@ -49,7 +49,7 @@ func (t *tally) String() string {
 		t.verdicts[pipeline.Suspend], t.verdicts[pipeline.Review], t.verdicts[pipeline.Allow])
 }
 
-func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (err error) {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf storeFlags
@@ -68,7 +68,12 @@ func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	// Closing writes the last buffered changes: its failure is the run's.
+	defer func() {
+		if cerr := closeStore(); cerr != nil && err == nil {
+			err = fmt.Errorf("close store: %w", cerr)
+		}
+	}()
 	sc, err := scan.build(st, getenv, stderr)
 	if err != nil {
 		return err
@@ -165,8 +170,10 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 	var out []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(out)+len(chunk) <= maxLine+1 {
-			out = append(out, chunk...)
+		// Keep what fits, even of a chunk that does not fit whole: a line
+		// cut short of maxLine+1 bytes could pass as a smaller event.
+		if room := maxLine + 1 - len(out); room > 0 {
+			out = append(out, chunk[:min(len(chunk), room)]...)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue

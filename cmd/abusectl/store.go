@@ -62,6 +62,7 @@ func (s *storeFlags) open(ctx context.Context, noSync bool) (store, func() error
 			return nil, nil, err
 		}
 		tables := dynamo.Tables{State: s.stateTable, Queue: s.queueTable}
+		st := dynamo.New(client, tables)
 		if s.createTables {
 			tpl, err := readTemplate()
 			if err != nil {
@@ -71,7 +72,7 @@ func (s *storeFlags) open(ctx context.Context, noSync bool) (store, func() error
 				return nil, nil, err
 			}
 		}
-		return dynamo.New(client, tables), func() error { return nil }, nil
+		return st, func() error { return nil }, nil
 	}
 	return nil, nil, fmt.Errorf("%w: --store %q: want embedded or dynamodb", errUsage, s.kind)
 }

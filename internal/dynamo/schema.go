@@ -264,7 +264,8 @@ func intrinsic(n *yaml.Node) string {
 }
 
 // CreateTables creates the state and queue tables of the template under the
-// physical names of t, and waits until they and their indexes are ACTIVE.
+// physical names of t, and waits until they and their indexes are ACTIVE. A
+// table that already exists is left as it is.
 // It creates what CreateTable takes (see Table), which is what dynalite
 // knows; TTL, streams and backups of a real deployment come from
 // CloudFormation.
@@ -281,7 +282,10 @@ func CreateTables(ctx context.Context, client *dynamodb.Client, templateYAML []b
 		in := *tab.Create
 		in.TableName = aws.String(want.name)
 		if _, err := client.CreateTable(ctx, &in); err != nil {
-			return fmt.Errorf("create table %s: %w", want.name, err)
+			var inUse *types.ResourceInUseException
+			if !errors.As(err, &inUse) {
+				return fmt.Errorf("create table %s: %w", want.name, err)
+			}
 		}
 	}
 	for _, name := range []string{t.State, t.Queue} {

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/mailtrust/abusescan/internal/account"
 	"github.com/mailtrust/abusescan/internal/dynamo"
 	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
 )
@@ -135,8 +136,16 @@ func TestCreateTables(t *testing.T) {
 		out.Table.GlobalSecondaryIndexes[0].IndexStatus != types.IndexStatusActive {
 		t.Errorf("queue table = %+v", out.Table)
 	}
-	if err := dynamo.CreateTables(t.Context(), c, dynamotest.Template(t), tabs); err == nil {
-		t.Error("creating existing tables succeeded")
+	// Existing tables are left as they are, data and all.
+	st := dynamo.New(c, tabs)
+	if errs := st.CreateAccounts(t.Context(), []account.Account{{ID: "kept", SignupEventID: "e1"}}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	if err := dynamo.CreateTables(t.Context(), c, dynamotest.Template(t), tabs); err != nil {
+		t.Errorf("creating existing tables: %v", err)
+	}
+	if got, err := st.Accounts(t.Context(), []string{"kept"}); err != nil || got["kept"].SignupEventID != "e1" {
+		t.Errorf("after creating existing tables, account record = %+v, %v", got, err)
 	}
 	if err := dynamo.CreateTables(t.Context(), c, []byte("Resources: {}\n"), dynamo.Tables{State: "s-x", Queue: "q-x"}); err == nil ||
 		!strings.Contains(err.Error(), "StateTable") {
