@@ -20,6 +20,7 @@ import (
 	"text/template"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/ext"
 	"cel.dev/cel-go/interpreter"
 	"gopkg.in/yaml.v3"
@@ -41,8 +42,13 @@ var ErrInvalid = errors.New("invalid rules")
 const (
 	maxRulesBytes = 256 << 10
 	maxRules      = 500
-	// costLimit bounds one rule's evaluation, so that no rule can stall a batch.
+	// costLimit bounds one rule's worst-case evaluation cost, estimated when
+	// the rule is loaded, so that no rule can stall a batch and no evaluation
+	// pays for run-time cost tracking.
 	costLimit = 10_000
+	// maxSignalText bounds the size of a string signal for the estimate: no
+	// event field is longer (internal/event's limits).
+	maxSignalText = 1024
 )
 
 // file is the YAML form of a rules file.
@@ -165,7 +171,14 @@ func compile(env *cel.Env, r Rule, zero signal.Set) (compiled, error) {
 	if ast.OutputType() != cel.BoolType {
 		return compiled{}, fmt.Errorf("when: is %s, must be bool", ast.OutputType())
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(costLimit))
+	est, err := env.EstimateCost(ast, boundedSignals{})
+	if err != nil {
+		return compiled{}, fmt.Errorf("when: cost: %w", err)
+	}
+	if est.Max > costLimit {
+		return compiled{}, fmt.Errorf("when: worst-case cost %d exceeds %d", est.Max, costLimit)
+	}
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		return compiled{}, fmt.Errorf("when: %w", err)
 	}
@@ -211,6 +224,20 @@ func zeroSet(cat *signal.Catalog) signal.Set {
 		}
 	}
 	return signal.FromMap(cat, vals)
+}
+
+// boundedSignals tells CEL's cost estimator how large a signal can be.
+type boundedSignals struct{}
+
+func (boundedSignals) EstimateCallCost(string, string, *cost.AstNode, []cost.AstNode) *cost.CallEstimate {
+	return nil
+}
+
+func (boundedSignals) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
+	if len(n.Path()) > 0 {
+		return &cost.SizeEstimate{Min: 0, Max: maxSignalText}
+	}
+	return nil
 }
 
 // activation resolves CEL variables from a signal set without building a map.

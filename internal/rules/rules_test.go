@@ -264,3 +264,23 @@ rules:
 func rank(v decision.Verdict) int {
 	return map[decision.Verdict]int{decision.Allow: 0, decision.Review: 1, decision.Suspend: 2}[v]
 }
+
+func TestExpensiveRuleRejectedAtLoad(t *testing.T) {
+	t.Parallel()
+	cat := signal.NewCatalog()
+	src := `version: 1
+rules:
+  - name: quadratic
+    when: username.split("").all(a, address_domain.split("").all(b, a == b))
+    points: 10
+    reason: "x"
+`
+	_, err := rules.Parse([]byte(src), cat)
+	if !errors.Is(err, rules.ErrInvalid) || !strings.Contains(err.Error(), "cost") {
+		t.Errorf("error %v, want the rule rejected for its cost", err)
+	}
+	cheap := strings.Replace(src, `username.split("").all(a, address_domain.split("").all(b, a == b))`, `username.startsWith("x")`, 1)
+	if _, err := rules.Parse([]byte(cheap), cat); err != nil {
+		t.Errorf("a cheap rule was rejected: %v", err)
+	}
+}
