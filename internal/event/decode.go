@@ -1,7 +1,6 @@
 package event
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,14 +30,53 @@ func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// envelope is the wire form; unknown fields are ignored, as the contract says.
+// envelope is the wire form; unknown fields are ignored, as the contract
+// says. The detail is decoded in the same pass into the union of the three
+// kinds' fields (they agree on the names they share), and checked by kind.
 type envelope struct {
-	Version    string          `json:"version"`
-	ID         string          `json:"id"`
-	DetailType string          `json:"detail-type"`
-	Source     string          `json:"source"`
-	Time       string          `json:"time"`
-	Detail     json.RawMessage `json:"detail"`
+	Version    string      `json:"version"`
+	ID         string      `json:"id"`
+	DetailType string      `json:"detail-type"`
+	Source     string      `json:"source"`
+	Time       string      `json:"time"`
+	Detail     *detailWire `json:"detail"`
+}
+
+// detailWire keeps times and IPs as strings so that a bad value is reported
+// with its field name rather than as a generic JSON error.
+type detailWire struct {
+	AccountID string `json:"accountId"`
+	IP        string `json:"ip"`
+	UserAgent string `json:"userAgent"`
+	DeviceID  string `json:"deviceId"`
+
+	// Mailbox Signup
+	Address        string   `json:"address"`
+	DisplayName    string   `json:"displayName"`
+	CreatedAt      string   `json:"createdAt"`
+	AcceptLanguage string   `json:"acceptLanguage"`
+	Timezone       string   `json:"timezone"`
+	Country        string   `json:"country"`
+	RecoveryEmail  string   `json:"recoveryEmail"`
+	RecoveryPhone  string   `json:"recoveryPhone"`
+	FormFillMs     *int64   `json:"formFillMs"`
+	CaptchaScore   *float64 `json:"captchaScore"`
+	Channel        string   `json:"channel"`
+
+	// Mailbox Login
+	At       string `json:"at"`
+	Protocol string `json:"protocol"`
+	Result   string `json:"result"`
+
+	// Mailbox Message Sent
+	MessageID string      `json:"messageId"`
+	SentAt    string      `json:"sentAt"`
+	Object    *objectWire `json:"object"`
+}
+
+type objectWire struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
 }
 
 // Decode parses and validates one envelope.
@@ -68,12 +106,9 @@ func Decode(data []byte) (Event, error) {
 		return Event{}, err
 	}
 	e.Time = t
-	detail := bytes.TrimSpace(env.Detail)
-	if len(detail) == 0 || bytes.Equal(detail, []byte("null")) {
+	detail := env.Detail
+	if detail == nil {
 		return Event{}, fieldErr("detail", "missing")
-	}
-	if detail[0] != '{' {
-		return Event{}, fieldErr("detail", "not a JSON object")
 	}
 	switch e.Kind {
 	case KindSignup:
@@ -91,31 +126,7 @@ func Decode(data []byte) (Event, error) {
 	return e, nil
 }
 
-// signupWire keeps times and IPs as strings so that a bad value is reported
-// with its field name rather than as a generic JSON error.
-type signupWire struct {
-	AccountID      string   `json:"accountId"`
-	Address        string   `json:"address"`
-	DisplayName    string   `json:"displayName"`
-	CreatedAt      string   `json:"createdAt"`
-	IP             string   `json:"ip"`
-	UserAgent      string   `json:"userAgent"`
-	AcceptLanguage string   `json:"acceptLanguage"`
-	Timezone       string   `json:"timezone"`
-	Country        string   `json:"country"`
-	RecoveryEmail  string   `json:"recoveryEmail"`
-	RecoveryPhone  string   `json:"recoveryPhone"`
-	DeviceID       string   `json:"deviceId"`
-	FormFillMs     *int64   `json:"formFillMs"`
-	CaptchaScore   *float64 `json:"captchaScore"`
-	Channel        string   `json:"channel"`
-}
-
-func decodeSignup(detail []byte) (*Signup, error) {
-	var w signupWire
-	if err := json.Unmarshal(detail, &w); err != nil {
-		return nil, jsonErr("detail", err)
-	}
+func decodeSignup(w *detailWire) (*Signup, error) {
 	s := &Signup{
 		AccountID: w.AccountID, DisplayName: w.DisplayName, UserAgent: w.UserAgent,
 		AcceptLanguage: w.AcceptLanguage, Timezone: w.Timezone, DeviceID: w.DeviceID,
@@ -168,21 +179,7 @@ func decodeSignup(detail []byte) (*Signup, error) {
 	return s, nil
 }
 
-type loginWire struct {
-	AccountID string `json:"accountId"`
-	At        string `json:"at"`
-	IP        string `json:"ip"`
-	UserAgent string `json:"userAgent"`
-	DeviceID  string `json:"deviceId"`
-	Protocol  string `json:"protocol"`
-	Result    string `json:"result"`
-}
-
-func decodeLogin(detail []byte) (*Login, error) {
-	var w loginWire
-	if err := json.Unmarshal(detail, &w); err != nil {
-		return nil, jsonErr("detail", err)
-	}
+func decodeLogin(w *detailWire) (*Login, error) {
 	l := &Login{AccountID: w.AccountID, UserAgent: w.UserAgent, DeviceID: w.DeviceID, Protocol: w.Protocol, Result: w.Result}
 	var err error
 	if err = checkID("detail.accountId", w.AccountID); err != nil {
@@ -209,21 +206,7 @@ func decodeLogin(detail []byte) (*Login, error) {
 	return l, nil
 }
 
-type messageWire struct {
-	AccountID string `json:"accountId"`
-	MessageID string `json:"messageId"`
-	SentAt    string `json:"sentAt"`
-	Object    *struct {
-		Bucket string `json:"bucket"`
-		Key    string `json:"key"`
-	} `json:"object"`
-}
-
-func decodeMessage(detail []byte) (*Message, error) {
-	var w messageWire
-	if err := json.Unmarshal(detail, &w); err != nil {
-		return nil, jsonErr("detail", err)
-	}
+func decodeMessage(w *detailWire) (*Message, error) {
 	m := &Message{AccountID: w.AccountID, MessageID: w.MessageID}
 	var err error
 	if err = checkID("detail.accountId", w.AccountID); err != nil {
