@@ -126,21 +126,9 @@ func (s *Store) putQueueItem(ctx context.Context, w pipeline.QueueWrite) error {
 // queries the byStatus index, every shard, and merges; the index is
 // eventually consistent, so a write may take a moment to show.
 func (s *Store) ListQueue(ctx context.Context, status queue.Status, action queue.Action, limit int) ([]queue.Item, error) {
-	if !status.Valid() {
-		return nil, fmt.Errorf("list queue: unknown status %q", status)
-	}
-	actions := []queue.Action{queue.Review, queue.Suspend}
-	if action != "" {
-		if !action.Valid() {
-			return nil, fmt.Errorf("list queue: unknown action %q", action)
-		}
-		actions = []queue.Action{action}
-	}
-	var parts []string
-	for _, a := range actions {
-		for shard := range queue.Shards {
-			parts = append(parts, queue.IndexKey(status, a, shard))
-		}
+	parts, err := queue.Partitions(status, action)
+	if err != nil {
+		return nil, fmt.Errorf("list queue: %w", err)
 	}
 	results := make([][]indexEntry, len(parts))
 	errs := make([]error, len(parts))

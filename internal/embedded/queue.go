@@ -138,32 +138,24 @@ func indexKey(it queue.Item) []byte {
 // creation order, then by account id, at most limit of them (0: all). It
 // reads the index partitions of every shard and merges them.
 func (s *Store) ListQueue(ctx context.Context, status queue.Status, action queue.Action, limit int) ([]queue.Item, error) {
-	if !status.Valid() {
-		return nil, fmt.Errorf("list queue: unknown status %q", status)
-	}
-	actions := []queue.Action{queue.Review, queue.Suspend}
-	if action != "" {
-		if !action.Valid() {
-			return nil, fmt.Errorf("list queue: unknown action %q", action)
-		}
-		actions = []queue.Action{action}
+	parts, err := queue.Partitions(status, action)
+	if err != nil {
+		return nil, fmt.Errorf("list queue: %w", err)
 	}
 	type entry struct{ order, id []byte } // order: creation time \0 account id
 	var out []queue.Item
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
 		var entries []entry
 		c := bucket(tx, bucketQueueIndex).Cursor()
-		for _, a := range actions {
-			for shard := range queue.Shards {
-				prefix := append([]byte(queue.IndexKey(status, a, shard)), 0)
-				n := 0
-				for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-					if limit > 0 && n == limit {
-						break
-					}
-					entries = append(entries, entry{order: k[len(prefix):], id: v})
-					n++
+		for _, part := range parts {
+			prefix := append([]byte(part), 0)
+			n := 0
+			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if limit > 0 && n == limit {
+					break
 				}
+				entries = append(entries, entry{order: k[len(prefix):], id: v})
+				n++
 			}
 		}
 		slices.SortFunc(entries, func(a, b entry) int { return bytes.Compare(a.order, b.order) })

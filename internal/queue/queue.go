@@ -129,6 +129,29 @@ func IndexKey(s Status, a Action, shard int) string {
 	return fmt.Sprintf("%s#%s#%02d", s, a, shard)
 }
 
+// Partitions returns the reading-index partitions that hold the items of one
+// status and action ("" for both actions): every shard of each. A reader
+// queries them all and merges by creation time.
+func Partitions(s Status, a Action) ([]string, error) {
+	if !s.Valid() {
+		return nil, fmt.Errorf("unknown status %q", s)
+	}
+	actions := []Action{Review, Suspend}
+	if a != "" {
+		if !a.Valid() {
+			return nil, fmt.Errorf("unknown action %q", a)
+		}
+		actions = []Action{a}
+	}
+	parts := make([]string, 0, len(actions)*Shards)
+	for _, a := range actions {
+		for shard := range Shards {
+			parts = append(parts, IndexKey(s, a, shard))
+		}
+	}
+	return parts, nil
+}
+
 // Shard returns the index shard of an account.
 func Shard(accountID string) int {
 	h := fnv.New32a()

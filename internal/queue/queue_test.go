@@ -535,3 +535,27 @@ func TestIndexKey(t *testing.T) {
 		t.Error("IndexKey does not separate status and action")
 	}
 }
+
+func TestPartitions(t *testing.T) {
+	t.Parallel()
+	both, err := Partitions(Pending, "")
+	if err != nil || len(both) != 2*Shards {
+		t.Fatalf("Partitions(pending, both) = %d partitions, %v; want %d", len(both), err, 2*Shards)
+	}
+	one, err := Partitions(Released, Suspend)
+	if err != nil || len(one) != Shards {
+		t.Fatalf("Partitions(released, suspend) = %d partitions, %v; want %d", len(one), err, Shards)
+	}
+	it := Item{AccountID: "acc-42", Status: Released, Action: Suspend}
+	if !slices.Contains(one, it.IndexKey()) {
+		t.Errorf("partitions %v do not contain the item's %s", one, it.IndexKey())
+	}
+	for _, bad := range []struct {
+		s Status
+		a Action
+	}{{"open", ""}, {Pending, "ban"}} {
+		if _, err := Partitions(bad.s, bad.a); err == nil {
+			t.Errorf("Partitions(%q, %q) accepted", bad.s, bad.a)
+		}
+	}
+}
