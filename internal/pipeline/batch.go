@@ -174,13 +174,12 @@ func (p *Pipeline) score(ctx context.Context, ws []*work, results []Result) erro
 				member = ""
 			}
 			if member == "" || !rec.Has(member) {
-				d := rec.Add(t, member)
-				d.Key = k
-				if cur := deltas[k]; cur != nil {
-					cur.Merge(d)
-				} else {
-					deltas[k] = &d
+				cur := deltas[k]
+				if cur == nil {
+					cur = &window.Delta{Key: k}
+					deltas[k] = cur
 				}
+				rec.AddTo(cur, t, member)
 			}
 			if t.After(latest[k]) {
 				latest[k] = t

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -87,77 +88,327 @@ const (
 // Attrs is the stored form of a Record: attribute name -> integer.
 type Attrs map[string]int64
 
-// Record is one key's counts and members, as read from a store.
+// Record is one key's counts and members, as read from a store. The zero
+// Record is an empty one.
+//
+// Copies of a Record that holds anything share it, as copies of a map do:
+// what Add or Prune does through one is seen through the others.
 type Record struct {
-	fine, hour, day map[int64]int64
-	members         map[string]int64 // account -> first seen (unix seconds)
+	s *state
 }
+
+// state is a Record's contents. A key holds at most a few dozen buckets of
+// each resolution and MaxMembers members between batches, so small sorted
+// slices beat maps on every operation the pipeline makes.
+type state struct {
+	fine, hour, day []bucket // ascending idx, distinct
+	// members are the shared accounts, in no particular order; byName
+	// indexes them in ascending order of account. A new member is appended,
+	// and only its index entry moved into place: entries hold no pointers,
+	// so shifting them costs no write barriers.
+	members []member
+	byName  []memberRef
+
+	// Most keys of a batch are new, or seen once before: their buckets and
+	// member fit in here, with no allocation of their own.
+	bucketBuf [6]bucket
+	memberBuf [2]member
+	refBuf    [2]memberRef
+}
+
+// newState returns an empty state whose slices use its own arrays.
+func newState() *state {
+	s := new(state)
+	s.fine, s.hour, s.day = s.bucketBuf[0:0:2], s.bucketBuf[2:2:4], s.bucketBuf[4:4:6]
+	s.members, s.byName = s.memberBuf[:0], s.refBuf[:0]
+	return s
+}
+
+// bucket is one counter: its index (unix time / resolution) and count.
+type bucket struct {
+	idx, n int64
+}
+
+// bucketName is the attribute name of a bucket.
+type bucketName struct {
+	idx  int64
+	name string
+}
+
+// names caches, per resolution, the name of the bucket an event was last
+// counted into, across all Records: the events of a batch mostly share
+// their buckets.
+var names [3]atomic.Pointer[bucketName]
+
+func cachedName(res int, prefix byte, idx int64) string {
+	if c := names[res].Load(); c != nil && c.idx == idx {
+		return c.name
+	}
+	c := &bucketName{idx, formatName(prefix, idx)}
+	names[res].Store(c)
+	return c.name
+}
+
+// member is one shared account: its attribute name (memberPrefix+account,
+// so the account is a substring of it) and when it was first seen.
+type member struct {
+	name  string
+	first int64
+}
+
+func (m member) account() string { return m.name[len(memberPrefix):] }
+
+// memberRef is an entry of the index of members by account: the first 8
+// bytes of the account, which order most pairs of accounts without reading
+// them, and the member's position.
+type memberRef struct {
+	head uint64
+	pos  int32
+}
+
+// head returns the first 8 bytes of account, big-endian and padded with
+// zeros: if head(a) < head(b), then a < b.
+func head(account string) uint64 {
+	var h uint64
+	for i := range 8 {
+		h <<= 8
+		if i < len(account) {
+			h |= uint64(account[i])
+		}
+	}
+	return h
+}
+
+// older orders members by first seen, then account: Members' order.
+func older(a, b member) int {
+	if a.first != b.first {
+		return cmp.Compare(a.first, b.first)
+	}
+	return strings.Compare(a.name, b.name)
+}
+
+func byIdx(a, b bucket) int { return cmp.Compare(a.idx, b.idx) }
+
+func nameOrder(a, b member) int { return strings.Compare(a.name, b.name) }
 
 // Parse reads a Record from its stored attributes. Unknown names are ignored.
 func Parse(a Attrs) Record {
-	var r Record
-	for name, v := range a {
+	var nf, nh, nd, nm int
+	for name := range a {
 		switch {
 		case strings.HasPrefix(name, memberPrefix):
-			if r.members == nil {
-				r.members = make(map[string]int64, 4)
-			}
-			r.members[name[len(memberPrefix):]] = v
-		case len(name) > 1:
-			idx, err := strconv.ParseInt(name[1:], 10, 64)
-			if err != nil {
-				continue
-			}
-			switch name[:1] {
-			case finePrefix:
-				r.fine = put(r.fine, idx, v)
-			case hourPrefix:
-				r.hour = put(r.hour, idx, v)
-			case dayPrefix:
-				r.day = put(r.day, idx, v)
-			}
+			nm++
+		case len(name) < 2:
+		case name[0] == finePrefix[0]:
+			nf++
+		case name[0] == hourPrefix[0]:
+			nh++
+		case name[0] == dayPrefix[0]:
+			nd++
 		}
 	}
-	return r
+	if nf+nh+nd+nm == 0 {
+		return Record{}
+	}
+	s := newState()
+	// Room for what a batch usually adds: a member, and a bucket of each
+	// resolution.
+	if nm+1 > len(s.memberBuf) {
+		s.members = make([]member, 0, nm+1)
+	}
+	// One array for all buckets, each resolution's part capped so that
+	// growing it never overwrites the next one.
+	nf, nh, nd = nf+1, nh+1, nd+1
+	buf := s.bucketBuf[:]
+	if n := nf + nh + nd; n > len(buf) {
+		buf = make([]bucket, n)
+	}
+	s.fine, s.hour, s.day = buf[:0:nf], buf[nf:nf:nf+nh], buf[nf+nh:nf+nh:nf+nh+nd]
+	for name, v := range a {
+		if strings.HasPrefix(name, memberPrefix) {
+			s.members = append(s.members, member{name: name, first: v})
+			continue
+		}
+		if len(name) < 2 {
+			continue
+		}
+		var dst *[]bucket
+		switch name[0] {
+		case finePrefix[0]:
+			dst = &s.fine
+		case hourPrefix[0]:
+			dst = &s.hour
+		case dayPrefix[0]:
+			dst = &s.day
+		default:
+			continue
+		}
+		if idx, ok := parseIdx(name[1:]); ok {
+			*dst = append(*dst, bucket{idx, v})
+		}
+	}
+	slices.SortFunc(s.members, nameOrder)
+	s.byName = s.index(s.byName)
+	s.fine, s.hour, s.day = sortBuckets(s.fine), sortBuckets(s.hour), sortBuckets(s.day)
+	return Record{s}
 }
 
-func put(m map[int64]int64, k, v int64) map[int64]int64 {
-	if m == nil {
-		m = make(map[int64]int64, 4)
+// sortBuckets sorts bs by index and sums buckets stored under more than one
+// name ("f7", "f07").
+func sortBuckets(bs []bucket) []bucket {
+	if len(bs) < 2 {
+		return bs
 	}
-	m[k] += v
-	return m
+	slices.SortFunc(bs, byIdx)
+	out := bs[:1]
+	for _, b := range bs[1:] {
+		if last := &out[len(out)-1]; last.idx == b.idx {
+			last.n += b.n
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// parseIdx parses a bucket index as strconv.ParseInt(s, 10, 64) does.
+func parseIdx(s string) (int64, bool) {
+	digits := s
+	if len(s) > 0 && s[0] == '-' {
+		digits = s[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return parseIdxSlow(s)
+	}
+	var u int64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i] - '0'
+		if c > 9 {
+			return parseIdxSlow(s)
+		}
+		u = u*10 + int64(c)
+	}
+	if len(digits) < len(s) {
+		u = -u
+	}
+	return u, true
+}
+
+func parseIdxSlow(s string) (int64, bool) {
+	idx, err := strconv.ParseInt(s, 10, 64)
+	return idx, err == nil
+}
+
+func formatName(prefix byte, idx int64) string {
+	var buf [24]byte
+	return string(strconv.AppendInt(append(buf[:0], prefix), idx, 10))
+}
+
+// index returns buf filled with the index of s.members, which must be
+// sorted by account.
+func (s *state) index(buf []memberRef) []memberRef {
+	buf = slices.Grow(buf[:0], cap(s.members))
+	for i, m := range s.members {
+		buf = append(buf, memberRef{head(m.account()), int32(i)})
+	}
+	return buf
+}
+
+// findMember returns where account is in s.byName, or where it would go.
+func (s *state) findMember(account string) (int, bool) {
+	h := head(account)
+	return slices.BinarySearchFunc(s.byName, account, func(e memberRef, a string) int {
+		if e.head != h {
+			return cmp.Compare(e.head, h)
+		}
+		return strings.Compare(s.members[e.pos].account(), a)
+	})
 }
 
 // Has reports whether account is among the key's recent members, that is,
 // whether its event has already been counted here.
 func (r Record) Has(account string) bool {
-	_, ok := r.members[account]
+	if r.s == nil {
+		return false
+	}
+	_, ok := r.s.findMember(account)
 	return ok
 }
 
 // Add counts one event of account at t into r (the in-memory view, so later
 // events of a batch see earlier ones) and returns the change to store.
 func (r *Record) Add(t time.Time, account string) Delta {
-	f, h, d := buckets(t)
-	r.fine = put(r.fine, f, 1)
-	r.hour = put(r.hour, h, 1)
-	r.day = put(r.day, d, 1)
-	d0 := Delta{Incr: Attrs{
-		finePrefix + strconv.FormatInt(f, 10): 1,
-		hourPrefix + strconv.FormatInt(h, 10): 1,
-		dayPrefix + strconv.FormatInt(d, 10):  1,
-	}}
-	if account != "" {
-		if r.members == nil {
-			r.members = make(map[string]int64, 4)
+	fine, hour, day, mname := r.add(t, account)
+	d := Delta{Incr: Attrs{fine: 1, hour: 1, day: 1}}
+	if mname != "" {
+		d.SetOnce = Attrs{mname: t.Unix()}
+	}
+	return d
+}
+
+// AddTo counts one event of account at t into r, as Add does, and merges the
+// change into d: the same as d.Merge(r.Add(t, account)), without building a
+// Delta per event. d.Key is left as it is.
+func (r *Record) AddTo(d *Delta, t time.Time, account string) {
+	fine, hour, day, mname := r.add(t, account)
+	if d.Incr == nil {
+		d.Incr = make(Attrs, 4)
+	}
+	d.Incr[fine]++
+	d.Incr[hour]++
+	d.Incr[day]++
+	if mname != "" {
+		if d.SetOnce == nil {
+			d.SetOnce = make(Attrs, 4)
 		}
-		if _, ok := r.members[account]; !ok {
-			r.members[account] = t.Unix()
-			d0.SetOnce = Attrs{memberPrefix + account: t.Unix()}
+		if _, ok := d.SetOnce[mname]; !ok {
+			d.SetOnce[mname] = t.Unix()
 		}
 	}
-	return d0
+	d.Expires = max(d.Expires, 0)
+}
+
+// add counts one event into r and returns the names of its buckets, and the
+// member attribute to set if account is new to r ("" if not).
+func (r *Record) add(t time.Time, account string) (fine, hour, day, mname string) {
+	if r.s == nil {
+		r.s = newState()
+	}
+	s := r.s
+	f, h, d := buckets(t)
+	s.fine = inc(s.fine, f)
+	s.hour = inc(s.hour, h)
+	s.day = inc(s.day, d)
+	fine = cachedName(0, finePrefix[0], f)
+	hour = cachedName(1, hourPrefix[0], h)
+	day = cachedName(2, dayPrefix[0], d)
+	if account != "" {
+		if i, ok := s.findMember(account); !ok {
+			mname = memberPrefix + account
+			s.byName = slices.Insert(s.byName, i, memberRef{head(account), int32(len(s.members))})
+			s.members = append(s.members, member{name: mname, first: t.Unix()})
+		}
+	}
+	return fine, hour, day, mname
+}
+
+// inc adds one to bucket idx of bs, creating it if absent.
+func inc(bs []bucket, idx int64) []bucket {
+	// Events mostly arrive in time order: try the newest bucket first.
+	n := len(bs)
+	if n > 0 && bs[n-1].idx == idx {
+		bs[n-1].n++
+		return bs
+	}
+	if n > 0 && bs[n-1].idx > idx {
+		i, found := slices.BinarySearchFunc(bs, bucket{idx: idx}, byIdx)
+		if found {
+			bs[i].n++
+			return bs
+		}
+		return slices.Insert(bs, i, bucket{idx, 1})
+	}
+	return append(bs, bucket{idx, 1})
 }
 
 func buckets(t time.Time) (fine, hour, day int64) {
@@ -193,102 +444,214 @@ type Counts struct {
 // minutes" is the current and previous 5-minute bucket, "1 hour" the last 12
 // of them, "24 hours" the last 24 hourly buckets, "7 days" the last 7 days.
 func (r Record) Counts(now time.Time) Counts {
-	f, h, d := buckets(now)
 	var c Counts
-	for idx, v := range r.fine {
-		if idx > f {
+	s := r.s
+	if s == nil {
+		return c
+	}
+	f, h, d := buckets(now)
+	// Buckets are in ascending order: walk back from the newest and stop at
+	// the first one older than the window.
+	for i := len(s.fine) - 1; i >= 0; i-- {
+		b := s.fine[i]
+		if b.idx > f {
 			continue
 		}
-		if idx > f-2 {
-			c.Last10m += v
+		if b.idx <= f-12 {
+			break
 		}
-		if idx > f-12 {
-			c.Last1h += v
+		c.Last1h += b.n
+		if b.idx > f-2 {
+			c.Last10m += b.n
 		}
 	}
-	for idx, v := range r.hour {
-		if idx <= h && idx > h-24 {
-			c.Last24h += v
+	for i := len(s.hour) - 1; i >= 0; i-- {
+		b := s.hour[i]
+		if b.idx > h {
+			continue
 		}
+		if b.idx <= h-24 {
+			break
+		}
+		c.Last24h += b.n
 	}
 	var hist int64
-	for idx, v := range r.day {
-		switch {
-		case idx <= d && idx > d-7:
-			c.Last7d += v
+	for i := len(s.day) - 1; i >= 0; i-- {
+		b := s.day[i]
+		if b.idx > d {
+			continue
 		}
-		if idx < d && idx >= d-BaselineDays && v > 0 {
-			hist += v
+		if b.idx < d-BaselineDays {
+			break
+		}
+		if b.idx > d-7 {
+			c.Last7d += b.n
+		}
+		if b.idx < d && b.n > 0 {
+			hist += b.n
 			c.DaysSeen++
 		}
 	}
 	if c.DaysSeen > 0 {
 		c.Usual1h = float64(hist) / float64(c.DaysSeen*24)
 	}
-	c.Members = len(r.members)
+	c.Members = len(s.members)
 	return c
 }
 
 // Members returns the recent accounts that share the key, oldest first.
 func (r Record) Members() []string {
-	out := make([]string, 0, len(r.members))
-	for a := range r.members {
-		out = append(out, a)
+	if r.s == nil {
+		return []string{}
 	}
-	slices.SortFunc(out, func(a, b string) int {
-		return cmp.Or(cmp.Compare(r.members[a], r.members[b]), strings.Compare(a, b))
-	})
+	ms := slices.Clone(r.s.members)
+	slices.SortFunc(ms, older)
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.account()
+	}
 	return out
+}
+
+// oldestKept returns the oldest of the MaxMembers newest members: members
+// older than it are past the bound. ok is false if there are at most
+// MaxMembers.
+func oldestKept(ms []member) (m member, ok bool) {
+	if len(ms) <= MaxMembers {
+		return member{}, false
+	}
+	// A min-heap of the MaxMembers newest seen so far. Members are appended
+	// as they come, so starting from the last ones the heap is mostly right
+	// from the start, and each earlier member costs one comparison.
+	var h [MaxMembers]member
+	rest := len(ms) - MaxMembers
+	copy(h[:], ms[rest:])
+	for i := MaxMembers/2 - 1; i >= 0; i-- {
+		siftDown(&h, i)
+	}
+	for i := rest - 1; i >= 0; i-- {
+		if m := &ms[i]; isOlder(&h[0], m) {
+			h[0] = *m
+			siftDown(&h, 0)
+		}
+	}
+	return h[0], true
+}
+
+// isOlder is older(*a, *b) < 0.
+func isOlder(a, b *member) bool {
+	if a.first != b.first {
+		return a.first < b.first
+	}
+	return a.name < b.name
+}
+
+func siftDown(h *[MaxMembers]member, i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && isOlder(&h[c+1], &h[c]) {
+			c++
+		}
+		if !isOlder(&h[c], &h[i]) {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+}
+
+// staleBuckets is how many of the oldest buckets of bs have idx <= limit.
+func staleBuckets(bs []bucket, limit int64) int {
+	n := 0
+	for n < len(bs) && bs[n].idx <= limit {
+		n++
+	}
+	return n
 }
 
 // Stale returns the stored attributes of r that are past retention at now:
 // old buckets, and the oldest members beyond MaxMembers. Removing them in the
 // same write keeps a busy key's item small.
 func (r Record) Stale(now time.Time) []string {
+	s := r.s
+	if s == nil {
+		return nil
+	}
 	f, h, d := buckets(now)
-	var out []string
-	for idx := range r.fine {
-		if idx <= f-fineKeep {
-			out = append(out, finePrefix+strconv.FormatInt(idx, 10))
+	nd := staleBuckets(s.day, d-dayKeep)
+	nf := staleBuckets(s.fine, f-fineKeep)
+	nh := staleBuckets(s.hour, h-hourKeep)
+	cut, over := oldestKept(s.members)
+	n := nd + nf + nh
+	if over {
+		n += len(s.members) - MaxMembers
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	// The names of all stale buckets share one allocation: a Builder only
+	// appends, so what String returned stays as it was.
+	var sb strings.Builder
+	sb.Grow((nd + nf + nh) * 10)
+	var num [20]byte
+	// In prefix order (d, f, h, m_), each group ascending: sorted already
+	// unless indexes differ in length or sign.
+	for _, g := range [...]struct {
+		prefix byte
+		bs     []bucket
+	}{{dayPrefix[0], s.day[:nd]}, {finePrefix[0], s.fine[:nf]}, {hourPrefix[0], s.hour[:nh]}} {
+		for _, b := range g.bs {
+			start := sb.Len()
+			sb.WriteByte(g.prefix)
+			sb.Write(strconv.AppendInt(num[:0], b.idx, 10))
+			out = append(out, sb.String()[start:])
 		}
 	}
-	for idx := range r.hour {
-		if idx <= h-hourKeep {
-			out = append(out, hourPrefix+strconv.FormatInt(idx, 10))
+	if over {
+		for _, e := range s.byName {
+			if m := s.members[e.pos]; older(m, cut) < 0 {
+				out = append(out, m.name)
+			}
 		}
 	}
-	for idx := range r.day {
-		if idx <= d-dayKeep {
-			out = append(out, dayPrefix+strconv.FormatInt(idx, 10))
-		}
+	if !slices.IsSorted(out) {
+		slices.Sort(out)
 	}
-	if extra := len(r.members) - MaxMembers; extra > 0 {
-		for _, a := range r.Members()[:extra] {
-			out = append(out, memberPrefix+a)
-		}
-	}
-	slices.Sort(out)
 	return out
 }
 
 // Prune drops from r what Stale reports, so the in-memory view matches the
 // store after the write.
 func (r *Record) Prune(now time.Time) {
-	for _, name := range r.Stale(now) {
-		if strings.HasPrefix(name, memberPrefix) {
-			delete(r.members, name[len(memberPrefix):])
-			continue
-		}
-		idx, _ := strconv.ParseInt(name[1:], 10, 64)
-		switch name[:1] {
-		case finePrefix:
-			delete(r.fine, idx)
-		case hourPrefix:
-			delete(r.hour, idx)
-		case dayPrefix:
-			delete(r.day, idx)
-		}
+	s := r.s
+	if s == nil {
+		return
 	}
+	f, h, d := buckets(now)
+	s.fine = dropOldest(s.fine, staleBuckets(s.fine, f-fineKeep))
+	s.hour = dropOldest(s.hour, staleBuckets(s.hour, h-hourKeep))
+	s.day = dropOldest(s.day, staleBuckets(s.day, d-dayKeep))
+	if cut, over := oldestKept(s.members); over {
+		kept := make([]member, 0, MaxMembers+MaxMembers/4) // room for the next batch's
+		for _, e := range s.byName {
+			if m := s.members[e.pos]; older(m, cut) >= 0 {
+				kept = append(kept, m)
+			}
+		}
+		s.members = kept
+		s.byName = s.index(s.byName)
+	}
+}
+
+func dropOldest(bs []bucket, n int) []bucket {
+	if n == 0 {
+		return bs
+	}
+	return slices.Delete(bs, 0, n)
 }
 
 // Delta is one write to one key: counters to add to, attributes to set only
