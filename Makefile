@@ -45,7 +45,9 @@ unit:
 
 ## bench: the throughput and cost benchmarks whose figures are in BENCHMARKS.md.
 bench: infra/node_modules
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/pipeline/ | tee bench.out
+	$(GO) test -run '^$$' -bench 'Replay|DecodeLookup' -benchtime 3x -count 6 ./internal/pipeline/ | tee bench.out
+	$(GO) test -run '^$$' -bench DynamoCost -benchtime 1x -count 2 ./internal/pipeline/ | tee -a bench.out
+	$(GO) test -run '^$$' -bench ColdStart -count 3 ./internal/setup/ | tee -a bench.out
 
 ## backtest: precision and recall on the generated labelled scenario.
 backtest:
