@@ -51,7 +51,7 @@ bench: infra/node_modules
 
 ## backtest: precision and recall on the generated labelled scenario.
 backtest:
-	$(GO) run ./cmd/abusectl backtest --check \
+	$(GO) run ./cmd/abusectl backtest \
 		--geoip-city $(GEOIP)/GeoIP2-City-Test.mmdb \
 		--geoip-asn $(GEOIP)/GeoLite2-ASN-Test.mmdb \
 		--geoip-anon $(GEOIP)/GeoIP2-Anonymous-IP-Test.mmdb
