@@ -287,9 +287,13 @@ func checkDecided(t *testing.T, got, before queue.Item, status queue.Status, by,
 	if got.UpdatedAt.Before(before.UpdatedAt) {
 		t.Errorf("updatedAt went back from %v to %v", before.UpdatedAt, got.UpdatedAt)
 	}
+	// A closed item expires after the retention period.
+	if wantExp := got.UpdatedAt.Add(queue.ClosedRetention).Unix(); got.ExpiresAt != wantExp {
+		t.Errorf("expiresAt %d, want %d (updatedAt + retention)", got.ExpiresAt, wantExp)
+	}
 	// Nothing but the decision changes.
 	want := before
-	want.Status, want.DecidedBy, want.Note, want.Version, want.UpdatedAt = got.Status, got.DecidedBy, got.Note, got.Version, got.UpdatedAt
+	want.Status, want.DecidedBy, want.Note, want.Version, want.UpdatedAt, want.ExpiresAt = got.Status, got.DecidedBy, got.Note, got.Version, got.UpdatedAt, got.ExpiresAt
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("decision changed more than the status:\n got %+v\nwant %+v", got, want)
 	}

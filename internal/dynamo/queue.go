@@ -254,6 +254,9 @@ func queueItem(it queue.Item) map[string]types.AttributeValue {
 			item[name] = avS(v)
 		}
 	}
+	if it.ExpiresAt > 0 {
+		item[attrExpires] = avN(it.ExpiresAt)
+	}
 	return item
 }
 
@@ -279,6 +282,7 @@ func queueItemFrom(item map[string]types.AttributeValue) (queue.Item, error) {
 		RulesVersion: r.s(attrRulesVersion),
 		DecidedBy:    r.s(attrDecidedBy),
 		Note:         r.s(attrNote),
+		ExpiresAt:    r.n(attrExpires),
 	}
 	if r.err != nil {
 		return queue.Item{}, r.err

@@ -115,7 +115,15 @@ type Item struct {
 	// DecidedBy and Note record the person behind the last manual change.
 	DecidedBy string `json:"decidedBy,omitempty"`
 	Note      string `json:"note,omitempty"`
+	// ExpiresAt is the unix time after which a closed item may be deleted
+	// (the table's TTL); 0 while it is pending. Reasons quote addresses and
+	// usernames, which are kept only as long as appeals and audits need.
+	ExpiresAt int64 `json:"expiresAt,omitempty"`
 }
+
+// ClosedRetention is how long an item is kept after it is applied,
+// released or dismissed.
+const ClosedRetention = 365 * 24 * time.Hour
 
 // IndexKey is the partition key of the item in the reading index:
 // status#action#shard.
@@ -216,6 +224,7 @@ func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 	if cur.Status.Closed() {
 		next.Status = Pending
 		next.DecidedBy, next.Note = "", ""
+		next.ExpiresAt = 0
 	}
 	if p.Cluster != nil && (cur.Cluster == nil || p.Cluster.Size > cur.Cluster.Size) {
 		next.Cluster = p.Cluster
@@ -247,6 +256,7 @@ func Decide(cur Item, to Status, by, note string, at time.Time) (Item, error) {
 	next.Status = to
 	next.DecidedBy, next.Note = by, note
 	next.UpdatedAt = laterOf(cur.UpdatedAt, at)
+	next.ExpiresAt = next.UpdatedAt.Add(ClosedRetention).Unix()
 	next.Version = cur.Version + 1
 	return next, nil
 }

@@ -559,3 +559,25 @@ func TestPartitions(t *testing.T) {
 		}
 	}
 }
+
+func TestClosedItemsExpire(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	it, _ := Raise(nil, Proposal{AccountID: "a", Action: Suspend, Score: 90, EventID: "e1", At: at,
+		Reasons: []Reason{{Rule: "r1", Points: 90, Detail: "d"}}})
+	if it.ExpiresAt != 0 {
+		t.Fatalf("pending item expires at %d, want never", it.ExpiresAt)
+	}
+	closed, err := Decide(it, Released, "alice", "ok", at.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := at.Add(time.Hour + ClosedRetention).Unix(); closed.ExpiresAt != want {
+		t.Errorf("released item expires at %d, want %d", closed.ExpiresAt, want)
+	}
+	reopened, changed := Raise(&closed, Proposal{AccountID: "a", Action: Suspend, Score: 95, EventID: "e2", At: at.Add(2 * time.Hour),
+		Reasons: []Reason{{Rule: "r2", Points: 95, Detail: "new evidence"}}})
+	if !changed || reopened.Status != Pending || reopened.ExpiresAt != 0 {
+		t.Errorf("reopened item: changed %v status %s expiresAt %d, want pending and no expiry", changed, reopened.Status, reopened.ExpiresAt)
+	}
+}
