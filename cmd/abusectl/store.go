@@ -148,7 +148,7 @@ func (f *scanFlags) build(st store, getenv func(string) string, stderr io.Writer
 		key = []byte(devHashKey)
 		fmt.Fprintln(stderr, "abusectl: HASH_KEY not set: hashing devices and recovery contacts with the built-in development key")
 	}
-	sc, err := setup.Build(cfg, st, rulesSrc, key, nil)
+	sc, err := setup.Build(cfg, st, rulesSrc, key, nil, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 	_ "time/tzdata" // provided.al2023 has no zone database; time-zone signals need one
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -70,7 +71,7 @@ func assemble(ctx context.Context, logp **slog.Logger) (func(context.Context, js
 		return nil, err
 	}
 	store := dynamo.New(client, dynamo.Tables{State: cfg.StateTable, Queue: cfg.QueueTable})
-	sc, err := setup.Build(cfg, store, rulesSrc, key, log)
+	sc, err := setup.Build(cfg, store, rulesSrc, key, log, time.Now)
 	if err != nil {
 		return nil, err
 	}

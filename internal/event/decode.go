@@ -110,21 +110,43 @@ func Decode(data []byte) (Event, error) {
 	if detail == nil {
 		return Event{}, fieldErr("detail", "missing")
 	}
+	var field string
+	var at time.Time
 	switch e.Kind {
 	case KindSignup:
 		e.Signup, err = decodeSignup(detail)
+		if err == nil {
+			field, at = "detail.createdAt", e.Signup.CreatedAt
+		}
 	case KindLogin:
 		e.Login, err = decodeLogin(detail)
+		if err == nil {
+			field, at = "detail.at", e.Login.At
+		}
 	case KindMessage:
 		e.Message, err = decodeMessage(detail)
+		if err == nil {
+			field, at = "detail.sentAt", e.Message.SentAt
+		}
 	default:
 		return Event{}, fieldErr("detail-type", "unknown kind %q", truncate(env.DetailType, 64))
 	}
 	if err != nil {
 		return Event{}, err
 	}
+	// What happened cannot be later than the producer's report of it; a
+	// clock far ahead would otherwise age out the history of every key the
+	// event shares.
+	if at.Sub(e.Time) > MaxSkew {
+		return Event{}, fieldErr(field, "%s is after the event's time %s", at.Format(time.RFC3339), e.Time.Format(time.RFC3339))
+	}
 	return e, nil
 }
+
+// MaxSkew is how far a detail's time may run ahead of the envelope's time,
+// and the envelope's time ahead of the receiver's clock, before the event is
+// malformed.
+const MaxSkew = time.Hour
 
 func decodeSignup(w *detailWire) (*Signup, error) {
 	s := &Signup{

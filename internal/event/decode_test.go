@@ -623,3 +623,34 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestDetailTimeAfterEnvelopeTime(t *testing.T) {
+	t.Parallel()
+	body := func(kind, detail string) []byte {
+		return []byte(`{"id":"e1","detail-type":"` + kind + `","source":"s","time":"2026-11-22T10:00:00Z","detail":` + detail + `}`)
+	}
+	cases := []struct {
+		name  string
+		body  []byte
+		field string // "" = accepted
+	}{
+		{"signup at the envelope time", body("Mailbox Signup", `{"accountId":"a","address":"a@mail.example","createdAt":"2026-11-22T10:00:00Z","ip":"1.2.3.4"}`), ""},
+		{"signup within the skew", body("Mailbox Signup", `{"accountId":"a","address":"a@mail.example","createdAt":"2026-11-22T10:59:00Z","ip":"1.2.3.4"}`), ""},
+		{"signup from the future", body("Mailbox Signup", `{"accountId":"a","address":"a@mail.example","createdAt":"2099-01-01T00:00:00Z","ip":"1.2.3.4"}`), "detail.createdAt"},
+		{"login from the future", body("Mailbox Login", `{"accountId":"a","at":"2026-11-22T12:00:00Z","ip":"1.2.3.4"}`), "detail.at"},
+		{"message from the future", body("Mailbox Message Sent", `{"accountId":"a","sentAt":"2026-11-23T10:00:00Z","object":{"bucket":"b","key":"k"}}`), "detail.sentAt"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Decode(c.body)
+			var fe *FieldError
+			switch {
+			case c.field == "" && err != nil:
+				t.Errorf("rejected: %v", err)
+			case c.field != "" && (!errors.As(err, &fe) || fe.Field != c.field):
+				t.Errorf("error %v, want one naming %s", err, c.field)
+			}
+		})
+	}
+}

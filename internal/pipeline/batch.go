@@ -40,9 +40,16 @@ type work struct {
 func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	results := make([]Result, len(recs))
 	events := make([]event.Event, len(recs))
+	var horizon time.Time
+	if p.c.Now != nil {
+		horizon = p.c.Now().Add(event.MaxSkew)
+	}
 	parallel(len(recs), func(i int) {
 		results[i].RecordID = recs[i].ID
 		events[i], results[i].Err = event.Decode(recs[i].Body)
+		if results[i].Err == nil && !horizon.IsZero() && events[i].Time.After(horizon) {
+			results[i].Err = &event.FieldError{Field: "time", Reason: "more than " + event.MaxSkew.String() + " ahead of the receiver's clock"}
+		}
 	})
 	var ws []*work
 	seen := make(map[string]int, len(recs))

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"time"
 
 	"github.com/mailtrust/abusescan/internal/decision"
 	"github.com/mailtrust/abusescan/internal/geo"
@@ -79,6 +80,10 @@ type Config struct {
 	// Logger receives one line per verdict above allow (and per rule
 	// evaluation fault); nil discards.
 	Logger *slog.Logger
+	// Now, when set, is the receiver's clock: an event more than
+	// event.MaxSkew ahead of it is malformed. Deployed functions set it; a
+	// replay of history leaves it nil and trusts the file's times.
+	Now func() time.Time
 }
 
 // Pipeline scores batches of events. It holds no per-batch state and is safe

@@ -60,7 +60,7 @@ func newPipeline(t testing.TB, st pipeline.Store, policy decision.Policy) *pipel
 		GeoAnonDB: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
 		Policy:    policy,
 	}
-	sc, err := setup.Build(cfg, st, nil, []byte("pipeline-test-hash-key"), nil)
+	sc, err := setup.Build(cfg, st, nil, []byte("pipeline-test-hash-key"), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,4 +456,40 @@ func equalKeys(a, b map[window.Key]window.Attrs) bool {
 		}
 	}
 	return true
+}
+
+// TestFutureEventsRejected: a deployed function's clock bounds event times,
+// so one far-future signup cannot age out the history of the keys it shares.
+func TestFutureEventsRejected(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := stores[0].open(t)
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	sc, err := setup.Build(config.Config{
+		GeoCityDB: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
+		GeoASNDB:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
+		Policy:    decision.DefaultPolicy(),
+	}, st, nil, []byte("pipeline-test-hash-key"), nil, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	signup := func(id, at string) pipeline.Record {
+		return pipeline.Record{ID: id, Body: []byte(`{"id":"` + id + `","detail-type":"Mailbox Signup","source":"s","time":"` + at +
+			`","detail":{"accountId":"a-` + id + `","address":"x` + id + `@mail.example","createdAt":"` + at + `","ip":"73.45.1.2"}}`)}
+	}
+	res := sc.Pipeline.Process(ctx, []pipeline.Record{
+		signup("past", "2026-03-02T11:00:00Z"),
+		signup("soon", "2026-03-02T12:30:00Z"),
+		signup("future", "2099-01-01T00:00:00Z"),
+	})
+	for i, want := range []string{"", "", "time"} {
+		var fe *event.FieldError
+		switch {
+		case want == "" && res[i].Err != nil:
+			t.Errorf("%s: %v", res[i].RecordID, res[i].Err)
+		case want != "" && (!errors.As(res[i].Err, &fe) || fe.Field != want):
+			t.Errorf("%s: error %v, want one naming %s", res[i].RecordID, res[i].Err, want)
+		}
+	}
 }

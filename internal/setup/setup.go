@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/disposable"
@@ -33,8 +34,10 @@ type Scanner struct {
 func (s *Scanner) Close() error { return s.Geo.Close() }
 
 // Build assembles a scanner. rulesSrc is the rules file (nil: the embedded
-// default); hashKey the key for hashing personal values.
-func Build(cfg config.Config, store pipeline.Store, rulesSrc, hashKey []byte, log *slog.Logger) (*Scanner, error) {
+// default); hashKey the key for hashing personal values; now the receiver's
+// clock, against which future-dated events are rejected (nil: a replay,
+// which trusts its file's times).
+func Build(cfg config.Config, store pipeline.Store, rulesSrc, hashKey []byte, log *slog.Logger, now func() time.Time) (*Scanner, error) {
 	var errs []error
 	var lists *netlist.Lists
 	var err error
@@ -85,7 +88,7 @@ func Build(cfg config.Config, store pipeline.Store, rulesSrc, hashKey []byte, lo
 	p, err := pipeline.New(pipeline.Config{
 		Store: store, Geo: g, GeoCity: cfg.GeoCityDB != "", GeoASN: cfg.GeoASNDB != "",
 		Extractor: signal.NewExtractor(cat, Names{model}, dom),
-		Rules:     rs, Policy: cfg.Policy, Hasher: hasher, Logger: log,
+		Rules:     rs, Policy: cfg.Policy, Hasher: hasher, Logger: log, Now: now,
 	})
 	if err != nil {
 		g.Close()
