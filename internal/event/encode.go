@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/netip"
 	"time"
 )
 
@@ -25,44 +24,11 @@ type envelopeOut struct {
 	Detail     any    `json:"detail"`
 }
 
-type signupOut struct {
-	AccountID      string   `json:"accountId"`
-	Address        string   `json:"address"`
-	DisplayName    string   `json:"displayName,omitempty"`
-	CreatedAt      string   `json:"createdAt"`
-	IP             string   `json:"ip"`
-	UserAgent      string   `json:"userAgent,omitempty"`
-	AcceptLanguage string   `json:"acceptLanguage,omitempty"`
-	Timezone       string   `json:"timezone,omitempty"`
-	Country        string   `json:"country,omitempty"`
-	RecoveryEmail  string   `json:"recoveryEmail,omitempty"`
-	RecoveryPhone  string   `json:"recoveryPhone,omitempty"`
-	DeviceID       string   `json:"deviceId,omitempty"`
-	FormFillMs     *int64   `json:"formFillMs,omitempty"`
-	CaptchaScore   *float64 `json:"captchaScore,omitempty"`
-	Channel        string   `json:"channel,omitempty"`
-}
-
-type loginOut struct {
-	AccountID string `json:"accountId"`
-	At        string `json:"at"`
-	IP        string `json:"ip"`
-	UserAgent string `json:"userAgent,omitempty"`
-	DeviceID  string `json:"deviceId,omitempty"`
-	Protocol  string `json:"protocol,omitempty"`
-	Result    string `json:"result,omitempty"`
-}
-
-type messageOut struct {
-	AccountID string `json:"accountId"`
-	MessageID string `json:"messageId,omitempty"`
-	SentAt    string `json:"sentAt"`
-	Object    Object `json:"object"`
-}
-
 // Marshal writes e as one contract envelope (spec/events.md), without a
 // trailing newline: version "0", times in UTC RFC 3339 (with fractional
 // seconds only when the time has them), optional fields left out when empty.
+// The detail types carry the contract's JSON names and are written as they
+// are.
 //
 // Decode(Marshal(e)) gives back e for any valid e whose times are in UTC,
 // except that a Login with an empty Result decodes with Result "success",
@@ -93,28 +59,25 @@ func Marshal(e Event) ([]byte, error) {
 		if s.AccountID == "" || s.Address == "" || s.CreatedAt.IsZero() || !s.IP.IsValid() {
 			return nil, fmt.Errorf("%w: signup %s lacks accountId, address, createdAt or ip", ErrIncomplete, e.ID)
 		}
-		env.Detail = signupOut{
-			AccountID: s.AccountID, Address: s.Address, DisplayName: s.DisplayName,
-			CreatedAt: formatTime(s.CreatedAt), IP: formatIP(s.IP), UserAgent: s.UserAgent,
-			AcceptLanguage: s.AcceptLanguage, Timezone: s.Timezone, Country: s.Country,
-			RecoveryEmail: s.RecoveryEmail, RecoveryPhone: s.RecoveryPhone, DeviceID: s.DeviceID,
-			FormFillMs: s.FormFillMs, CaptchaScore: s.CaptchaScore, Channel: s.Channel,
-		}
+		c := *s
+		c.CreatedAt, c.IP = c.CreatedAt.UTC(), c.IP.Unmap()
+		env.Detail = c
 	case e.Kind == KindLogin && e.Login != nil:
 		l := e.Login
 		if l.AccountID == "" || l.At.IsZero() || !l.IP.IsValid() {
 			return nil, fmt.Errorf("%w: login %s lacks accountId, at or ip", ErrIncomplete, e.ID)
 		}
-		env.Detail = loginOut{
-			AccountID: l.AccountID, At: formatTime(l.At), IP: formatIP(l.IP),
-			UserAgent: l.UserAgent, DeviceID: l.DeviceID, Protocol: l.Protocol, Result: l.Result,
-		}
+		c := *l
+		c.At, c.IP = c.At.UTC(), c.IP.Unmap()
+		env.Detail = c
 	case e.Kind == KindMessage && e.Message != nil:
 		m := e.Message
 		if m.AccountID == "" || m.SentAt.IsZero() || m.Object.Bucket == "" || m.Object.Key == "" {
 			return nil, fmt.Errorf("%w: message %s lacks accountId, sentAt or object", ErrIncomplete, e.ID)
 		}
-		env.Detail = messageOut{AccountID: m.AccountID, MessageID: m.MessageID, SentAt: formatTime(m.SentAt), Object: m.Object}
+		c := *m
+		c.SentAt = c.SentAt.UTC()
+		env.Detail = c
 	default:
 		return nil, fmt.Errorf("%w: event %s: detail-type %q does not match its payload", ErrIncomplete, e.ID, e.Kind)
 	}
@@ -130,7 +93,3 @@ func Marshal(e Event) ([]byte, error) {
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-// formatIP writes IPv4-mapped IPv6 addresses as plain IPv4, as Decode reads
-// them.
-func formatIP(ip netip.Addr) string { return ip.Unmap().String() }
