@@ -69,34 +69,10 @@ func run(args []string, stderr io.Writer) error {
 			return err
 		}
 	}
-	err = writeFile(*out+".jsonl", func(w io.Writer) error {
-		for _, e := range evs {
-			b, err := event.Marshal(e)
-			if err != nil {
-				return err
-			}
-			if _, err := fmt.Fprintf(w, "%s\n", b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := writeLines(*out+".jsonl", len(evs), func(i int) ([]byte, error) { return event.Marshal(evs[i]) }); err != nil {
 		return err
 	}
-	err = writeFile(*out+".labels.jsonl", func(w io.Writer) error {
-		for _, l := range labels {
-			b, err := json.Marshal(l)
-			if err != nil {
-				return err
-			}
-			if _, err := fmt.Fprintf(w, "%s\n", b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := writeLines(*out+".labels.jsonl", len(labels), func(i int) ([]byte, error) { return json.Marshal(labels[i]) }); err != nil {
 		return err
 	}
 	campaign := 0
@@ -137,4 +113,20 @@ func writeFile(name string, write func(io.Writer) error) (err error) {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return os.Rename(tmp.Name(), name)
+}
+
+// writeLines writes n JSON Lines, the i-th from line(i).
+func writeLines(path string, n int, line func(i int) ([]byte, error)) error {
+	return writeFile(path, func(w io.Writer) error {
+		for i := range n {
+			b, err := line(i)
+			if err != nil {
+				return err
+			}
+			if _, err := fmt.Fprintf(w, "%s\n", b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -85,7 +85,7 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	return results
 }
 
-// enrich looks up each distinct IP once and derives the keys of each signup.
+// enrich looks up each signup's address and derives its keys, on every core.
 func (p *Pipeline) enrich(ws []*work) {
 	parallel(len(ws), func(i int) {
 		w := ws[i]
