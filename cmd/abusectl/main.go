@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 const usage = `abusectl: run the email-account abuse scanner locally.
@@ -32,13 +33,14 @@ var errUsage = errors.New("usage")
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv, time.Now)
 	stop()
 	os.Exit(code)
 }
 
-// run is main without the process: testable end to end.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+// run is main without the process: testable end to end. now is the clock
+// that dates a person's queue decisions.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -48,7 +50,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "replay":
 		err = cmdReplay(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "queue":
-		err = cmdQueue(ctx, args[1:], stdout, stderr, getenv)
+		err = cmdQueue(ctx, args[1:], stdout, stderr, getenv, now)
 	case "backtest":
 		err = cmdBacktest(ctx, args[1:], stdout, stderr, getenv)
 	case "rules":

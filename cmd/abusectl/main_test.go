@@ -54,9 +54,20 @@ type outcome struct {
 	stdout, stderr string
 }
 
+// testNow is the clock of every run: after the demo's last event, and finer
+// than the stores keep, so that a test shows which time a command used and
+// whether it printed what it stored, whatever the machine's clock says.
+var testNow = time.Date(2027, 1, 15, 9, 30, 0, 123456789, time.UTC)
+
 // cli runs abusectl with args, standard input stdin and the environment
-// env (testEnv when nil).
+// env (testEnv when nil), at testNow.
 func cli(t *testing.T, env map[string]string, stdin string, args ...string) outcome {
+	t.Helper()
+	return cliAt(t, testNow, env, stdin, args...)
+}
+
+// cliAt is cli with the clock stopped at now.
+func cliAt(t *testing.T, now time.Time, env map[string]string, stdin string, args ...string) outcome {
 	t.Helper()
 	if env == nil {
 		env = testEnv()
@@ -64,7 +75,7 @@ func cli(t *testing.T, env map[string]string, stdin string, args ...string) outc
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, args, strings.NewReader(stdin), &stdout, &stderr, func(k string) string { return env[k] })
+	code := run(ctx, args, strings.NewReader(stdin), &stdout, &stderr, func(k string) string { return env[k] }, func() time.Time { return now })
 	return outcome{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/queue"
 )
 
-func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: queue list|show|release|dismiss|apply", errUsage)
 	}
@@ -79,7 +79,7 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return err
 		}
 		defer closeStore()
-		it, err := decide(ctx, st, fs.Arg(0), to, *by, *note)
+		it, err := decide(ctx, st, fs.Arg(0), to, *by, *note, now)
 		if err != nil {
 			return err
 		}
@@ -90,13 +90,16 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 // decide changes an item's status with a conditional write, re-reading on a
 // concurrent change so a person's decision is never lost to a scanner write.
-func decide(ctx context.Context, st store, id string, to queue.Status, by, note string) (queue.Item, error) {
+// now dates the decision.
+func decide(ctx context.Context, st store, id string, to queue.Status, by, note string, now func() time.Time) (queue.Item, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		cur, err := st.QueueItem(ctx, id)
 		if err != nil {
 			return queue.Item{}, err
 		}
-		next, err := queue.Decide(cur, to, by, note, time.Now().UTC())
+		// Both stores keep milliseconds: a finer time would make the item
+		// printed differ from the item stored.
+		next, err := queue.Decide(cur, to, by, note, now().UTC().Truncate(time.Millisecond))
 		if err != nil {
 			return queue.Item{}, fmt.Errorf("%s: %w", id, err)
 		}

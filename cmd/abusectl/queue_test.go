@@ -284,8 +284,10 @@ func checkDecided(t *testing.T, got, before queue.Item, status queue.Status, by,
 	if got.Version != before.Version+1 {
 		t.Errorf("version %d, want %d", got.Version, before.Version+1)
 	}
-	if got.UpdatedAt.Before(before.UpdatedAt) {
-		t.Errorf("updatedAt went back from %v to %v", before.UpdatedAt, got.UpdatedAt)
+	// testNow is after every item of the demo: the decision is dated by it,
+	// to the millisecond the stores keep.
+	if want := testNow.Truncate(time.Millisecond); !got.UpdatedAt.Equal(want) {
+		t.Errorf("updatedAt %v, want the clock's %v", got.UpdatedAt, want)
 	}
 	// A closed item expires after the retention period.
 	if wantExp := got.UpdatedAt.Add(queue.ClosedRetention).Unix(); got.ExpiresAt != wantExp {
@@ -360,6 +362,54 @@ func TestReleasedStaysReleased(t *testing.T) {
 			}
 			if got := showItem(t, db, id); !reflect.DeepEqual(got, released) {
 				t.Errorf("released item changed:\n got %+v\nwant %+v", got, released)
+			}
+		})
+	}
+}
+
+// TestQueueDecisionTime: a decision is dated by the command's clock, to the
+// millisecond the stores keep, and never before the item's last change (a
+// person's clock may lag the scanner's); what release prints is what it
+// stored.
+func TestQueueDecisionTime(t *testing.T) {
+	t.Parallel()
+	db, items := replayedDemo(t)
+	latest := items[0].UpdatedAt
+	for _, it := range items {
+		if it.UpdatedAt.After(latest) {
+			latest = it.UpdatedAt
+		}
+	}
+	tests := []struct {
+		name string
+		now  time.Time
+		want func(before queue.Item) time.Time
+	}{
+		{"clock after the item, finer than milliseconds", latest.Add(36*time.Hour + 987654321),
+			func(queue.Item) time.Time { return latest.Add(36*time.Hour + 987*time.Millisecond) }},
+		{"clock in another zone", latest.Add(time.Hour).In(time.FixedZone("UTC+5", 5*3600)),
+			func(queue.Item) time.Time { return latest.Add(time.Hour) }},
+		{"clock behind the item", latest.Add(-30 * 24 * time.Hour),
+			func(before queue.Item) time.Time { return before.UpdatedAt }},
+	}
+	if len(items) < len(tests) {
+		t.Fatalf("the demo queued %d accounts, want at least %d", len(items), len(tests))
+	}
+	// Sequential: the cases share one store, each deciding its own item.
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := items[i]
+			o := cliAt(t, tc.now, nil, "", "queue", "release", "--db", db, before.AccountID, "--by", "alice", "--note", "verified")
+			if o.code != 0 {
+				t.Fatalf("release: exit %d\n%s", o.code, o.stderr)
+			}
+			printed := parseItems(t, o.stdout)
+			stored := showItem(t, db, before.AccountID)
+			if len(printed) != 1 || !reflect.DeepEqual(printed[0], stored) {
+				t.Errorf("release printed %+v, want the stored item %+v", printed, stored)
+			}
+			if want := tc.want(before); !stored.UpdatedAt.Equal(want) || stored.UpdatedAt.Location() != time.UTC {
+				t.Errorf("updatedAt %v, want %v in UTC", stored.UpdatedAt, want)
 			}
 		})
 	}
