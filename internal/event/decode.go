@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -35,48 +37,66 @@ func fieldErr(field, format string, args ...any) error {
 // kinds' fields (they agree on the names they share), and checked by kind.
 type envelope struct {
 	Version    string      `json:"version"`
-	ID         string      `json:"id"`
-	DetailType string      `json:"detail-type"`
-	Source     string      `json:"source"`
-	Time       string      `json:"time"`
+	ID         text        `json:"id"`
+	DetailType text        `json:"detail-type"`
+	Source     text        `json:"source"`
+	Time       text        `json:"time"`
 	Detail     *detailWire `json:"detail"`
 }
 
-// detailWire keeps times and IPs as strings so that a bad value is reported
+// detailWire keeps times and IPs as text so that a bad value is reported
 // with its field name rather than as a generic JSON error.
 type detailWire struct {
-	AccountID string `json:"accountId"`
-	IP        string `json:"ip"`
-	UserAgent string `json:"userAgent"`
-	DeviceID  string `json:"deviceId"`
+	AccountID text `json:"accountId"`
+	IP        text `json:"ip"`
+	UserAgent text `json:"userAgent"`
+	DeviceID  text `json:"deviceId"`
 
 	// Mailbox Signup
-	Address        string   `json:"address"`
-	DisplayName    string   `json:"displayName"`
-	CreatedAt      string   `json:"createdAt"`
-	AcceptLanguage string   `json:"acceptLanguage"`
-	Timezone       string   `json:"timezone"`
-	Country        string   `json:"country"`
-	RecoveryEmail  string   `json:"recoveryEmail"`
-	RecoveryPhone  string   `json:"recoveryPhone"`
+	Address        text     `json:"address"`
+	DisplayName    text     `json:"displayName"`
+	CreatedAt      text     `json:"createdAt"`
+	AcceptLanguage text     `json:"acceptLanguage"`
+	Timezone       text     `json:"timezone"`
+	Country        text     `json:"country"`
+	RecoveryEmail  text     `json:"recoveryEmail"`
+	RecoveryPhone  text     `json:"recoveryPhone"`
 	FormFillMs     *int64   `json:"formFillMs"`
 	CaptchaScore   *float64 `json:"captchaScore"`
-	Channel        string   `json:"channel"`
+	Channel        text     `json:"channel"`
 
 	// Mailbox Login
-	At       string `json:"at"`
-	Protocol string `json:"protocol"`
-	Result   string `json:"result"`
+	At       text `json:"at"`
+	Protocol text `json:"protocol"`
+	Result   text `json:"result"`
 
 	// Mailbox Message Sent
-	MessageID string      `json:"messageId"`
-	SentAt    string      `json:"sentAt"`
+	MessageID text        `json:"messageId"`
+	SentAt    text        `json:"sentAt"`
 	Object    *objectWire `json:"object"`
 }
 
 type objectWire struct {
-	Bucket string `json:"bucket"`
-	Key    string `json:"key"`
+	Bucket text `json:"bucket"`
+	Key    text `json:"key"`
+}
+
+// namedText pairs a decoded string with its JSON path, for checkTexts.
+type namedText struct {
+	field string
+	t     *text
+}
+
+// checkTexts reports the first string, in the order given, that is not
+// acceptable text (see text). Every string field of a kind is listed, so
+// that none can carry hostile text past Decode.
+func checkTexts(fields ...namedText) error {
+	for _, f := range fields {
+		if f.t.problem != "" {
+			return fieldErr(f.field, "%s", f.t.problem)
+		}
+	}
+	return nil
 }
 
 // Decode parses and validates one envelope.
@@ -88,20 +108,24 @@ func Decode(data []byte) (Event, error) {
 	if err := json.Unmarshal(data, &env); err != nil {
 		return Event{}, jsonErr("", err)
 	}
-	e := Event{ID: env.ID, Kind: Kind(env.DetailType), Source: env.Source}
-	if err := checkID("id", env.ID); err != nil {
+	if err := checkTexts(namedText{"id", &env.ID}, namedText{"detail-type", &env.DetailType},
+		namedText{"source", &env.Source}, namedText{"time", &env.Time}); err != nil {
 		return Event{}, err
 	}
-	if env.DetailType == "" {
+	e := Event{ID: env.ID.s, Kind: Kind(env.DetailType.s), Source: env.Source.s}
+	if err := checkID("id", e.ID); err != nil {
+		return Event{}, err
+	}
+	if e.Kind == "" {
 		return Event{}, fieldErr("detail-type", "missing")
 	}
-	if env.Source == "" {
+	if e.Source == "" {
 		return Event{}, fieldErr("source", "missing")
 	}
-	if len(env.Source) > maxShortText {
+	if len(e.Source) > maxShortText {
 		return Event{}, fieldErr("source", "longer than %d bytes", maxShortText)
 	}
-	t, err := parseTime("time", env.Time)
+	t, err := parseTime("time", env.Time.s)
 	if err != nil {
 		return Event{}, err
 	}
@@ -129,7 +153,7 @@ func Decode(data []byte) (Event, error) {
 			field, at = "detail.sentAt", e.Message.SentAt
 		}
 	default:
-		return Event{}, fieldErr("detail-type", "unknown kind %q", truncate(env.DetailType, 64))
+		return Event{}, fieldErr("detail-type", "unknown kind %q", truncate(string(e.Kind), 64))
 	}
 	if err != nil {
 		return Event{}, err
@@ -149,43 +173,54 @@ func Decode(data []byte) (Event, error) {
 const MaxSkew = time.Hour
 
 func decodeSignup(w *detailWire) (*Signup, error) {
+	err := checkTexts(
+		namedText{"detail.accountId", &w.AccountID}, namedText{"detail.address", &w.Address},
+		namedText{"detail.displayName", &w.DisplayName}, namedText{"detail.createdAt", &w.CreatedAt},
+		namedText{"detail.ip", &w.IP}, namedText{"detail.userAgent", &w.UserAgent},
+		namedText{"detail.acceptLanguage", &w.AcceptLanguage}, namedText{"detail.timezone", &w.Timezone},
+		namedText{"detail.country", &w.Country}, namedText{"detail.recoveryEmail", &w.RecoveryEmail},
+		namedText{"detail.recoveryPhone", &w.RecoveryPhone}, namedText{"detail.deviceId", &w.DeviceID},
+		namedText{"detail.channel", &w.Channel},
+	)
+	if err != nil {
+		return nil, err
+	}
 	s := &Signup{
-		AccountID: w.AccountID, DisplayName: w.DisplayName, UserAgent: w.UserAgent,
-		AcceptLanguage: w.AcceptLanguage, Timezone: w.Timezone, DeviceID: w.DeviceID,
-		FormFillMs: w.FormFillMs, CaptchaScore: w.CaptchaScore, Channel: w.Channel,
+		AccountID: w.AccountID.s, DisplayName: w.DisplayName.s, UserAgent: w.UserAgent.s,
+		AcceptLanguage: w.AcceptLanguage.s, Timezone: w.Timezone.s, DeviceID: w.DeviceID.s,
+		FormFillMs: w.FormFillMs, CaptchaScore: w.CaptchaScore, Channel: w.Channel.s,
 	}
-	var err error
-	if err = checkID("detail.accountId", w.AccountID); err != nil {
+	if err = checkID("detail.accountId", s.AccountID); err != nil {
 		return nil, err
 	}
-	if s.Address, err = checkAddress("detail.address", w.Address, true); err != nil {
+	if s.Address, err = checkAddress("detail.address", w.Address.s, true); err != nil {
 		return nil, err
 	}
-	if s.CreatedAt, err = parseTime("detail.createdAt", w.CreatedAt); err != nil {
+	if s.CreatedAt, err = parseTime("detail.createdAt", w.CreatedAt.s); err != nil {
 		return nil, err
 	}
-	if s.IP, err = parseIP("detail.ip", w.IP); err != nil {
+	if s.IP, err = parseIP("detail.ip", w.IP.s); err != nil {
 		return nil, err
 	}
-	if s.RecoveryEmail, err = checkAddress("detail.recoveryEmail", w.RecoveryEmail, false); err != nil {
+	if s.RecoveryEmail, err = checkAddress("detail.recoveryEmail", w.RecoveryEmail.s, false); err != nil {
 		return nil, err
 	}
-	if s.RecoveryPhone, err = checkPhone("detail.recoveryPhone", w.RecoveryPhone); err != nil {
+	if s.RecoveryPhone, err = checkPhone("detail.recoveryPhone", w.RecoveryPhone.s); err != nil {
 		return nil, err
 	}
-	if s.Country, err = checkCountry("detail.country", w.Country); err != nil {
+	if s.Country, err = checkCountry("detail.country", w.Country.s); err != nil {
 		return nil, err
 	}
 	texts := []struct {
 		field, value string
 		max          int
 	}{
-		{"detail.displayName", w.DisplayName, maxShortText},
-		{"detail.userAgent", w.UserAgent, maxLongText},
-		{"detail.acceptLanguage", w.AcceptLanguage, maxShortText},
-		{"detail.timezone", w.Timezone, 64},
-		{"detail.deviceId", w.DeviceID, maxShortText},
-		{"detail.channel", w.Channel, 32},
+		{"detail.displayName", s.DisplayName, maxShortText},
+		{"detail.userAgent", s.UserAgent, maxLongText},
+		{"detail.acceptLanguage", s.AcceptLanguage, maxShortText},
+		{"detail.timezone", s.Timezone, 64},
+		{"detail.deviceId", s.DeviceID, maxShortText},
+		{"detail.channel", s.Channel, 32},
 	}
 	for _, f := range texts {
 		if err := checkText(f.field, f.value, f.max); err != nil {
@@ -202,15 +237,23 @@ func decodeSignup(w *detailWire) (*Signup, error) {
 }
 
 func decodeLogin(w *detailWire) (*Login, error) {
-	l := &Login{AccountID: w.AccountID, UserAgent: w.UserAgent, DeviceID: w.DeviceID, Protocol: w.Protocol, Result: w.Result}
-	var err error
-	if err = checkID("detail.accountId", w.AccountID); err != nil {
+	err := checkTexts(
+		namedText{"detail.accountId", &w.AccountID}, namedText{"detail.at", &w.At},
+		namedText{"detail.ip", &w.IP}, namedText{"detail.userAgent", &w.UserAgent},
+		namedText{"detail.deviceId", &w.DeviceID}, namedText{"detail.protocol", &w.Protocol},
+		namedText{"detail.result", &w.Result},
+	)
+	if err != nil {
 		return nil, err
 	}
-	if l.At, err = parseTime("detail.at", w.At); err != nil {
+	l := &Login{AccountID: w.AccountID.s, UserAgent: w.UserAgent.s, DeviceID: w.DeviceID.s, Protocol: w.Protocol.s, Result: w.Result.s}
+	if err = checkID("detail.accountId", l.AccountID); err != nil {
 		return nil, err
 	}
-	if l.IP, err = parseIP("detail.ip", w.IP); err != nil {
+	if l.At, err = parseTime("detail.at", w.At.s); err != nil {
+		return nil, err
+	}
+	if l.IP, err = parseIP("detail.ip", w.IP.s); err != nil {
 		return nil, err
 	}
 	switch l.Result {
@@ -220,7 +263,7 @@ func decodeLogin(w *detailWire) (*Login, error) {
 	default:
 		return nil, fieldErr("detail.result", "%q is not success, failure or challenge", truncate(l.Result, 32))
 	}
-	for _, f := range [][3]string{{"detail.userAgent", w.UserAgent}, {"detail.deviceId", w.DeviceID}, {"detail.protocol", w.Protocol}} {
+	for _, f := range [][2]string{{"detail.userAgent", l.UserAgent}, {"detail.deviceId", l.DeviceID}, {"detail.protocol", l.Protocol}} {
 		if err := checkText(f[0], f[1], maxLongText); err != nil {
 			return nil, err
 		}
@@ -229,36 +272,44 @@ func decodeLogin(w *detailWire) (*Login, error) {
 }
 
 func decodeMessage(w *detailWire) (*Message, error) {
-	m := &Message{AccountID: w.AccountID, MessageID: w.MessageID}
-	var err error
-	if err = checkID("detail.accountId", w.AccountID); err != nil {
+	err := checkTexts(namedText{"detail.accountId", &w.AccountID}, namedText{"detail.messageId", &w.MessageID},
+		namedText{"detail.sentAt", &w.SentAt})
+	if err != nil {
 		return nil, err
 	}
-	if err = checkText("detail.messageId", w.MessageID, 998); err != nil {
+	m := &Message{AccountID: w.AccountID.s, MessageID: w.MessageID.s}
+	if err = checkID("detail.accountId", m.AccountID); err != nil {
 		return nil, err
 	}
-	if m.SentAt, err = parseTime("detail.sentAt", w.SentAt); err != nil {
+	if err = checkText("detail.messageId", m.MessageID, 998); err != nil {
+		return nil, err
+	}
+	if m.SentAt, err = parseTime("detail.sentAt", w.SentAt.s); err != nil {
 		return nil, err
 	}
 	if w.Object == nil {
 		return nil, fieldErr("detail.object", "missing")
 	}
-	if w.Object.Bucket == "" {
-		return nil, fieldErr("detail.object.bucket", "missing")
-	}
-	if w.Object.Key == "" {
-		return nil, fieldErr("detail.object.key", "missing")
-	}
-	if len(w.Object.Bucket) > 63 {
-		return nil, fieldErr("detail.object.bucket", "longer than 63 bytes")
-	}
-	if err := checkText("detail.object.key", w.Object.Key, maxLongText); err != nil {
+	if err = checkTexts(namedText{"detail.object.bucket", &w.Object.Bucket}, namedText{"detail.object.key", &w.Object.Key}); err != nil {
 		return nil, err
 	}
-	if strings.Contains(w.Object.Key, "..") || strings.Contains(w.Object.Bucket, "/") || strings.Contains(w.Object.Bucket, "..") {
+	o := Object{Bucket: w.Object.Bucket.s, Key: w.Object.Key.s}
+	if o.Bucket == "" {
+		return nil, fieldErr("detail.object.bucket", "missing")
+	}
+	if o.Key == "" {
+		return nil, fieldErr("detail.object.key", "missing")
+	}
+	if len(o.Bucket) > 63 {
+		return nil, fieldErr("detail.object.bucket", "longer than 63 bytes")
+	}
+	if err := checkText("detail.object.key", o.Key, maxLongText); err != nil {
+		return nil, err
+	}
+	if strings.Contains(o.Key, "..") || strings.Contains(o.Bucket, "/") || strings.Contains(o.Bucket, "..") {
 		return nil, fieldErr("detail.object", "bucket or key escapes its folder")
 	}
-	m.Object = Object{Bucket: w.Object.Bucket, Key: w.Object.Key}
+	m.Object = o
 	return m, nil
 }
 
@@ -280,24 +331,21 @@ func jsonErr(prefix string, err error) error {
 	return fieldErr(field, "not valid JSON: %v", err)
 }
 
+// checkID and checkText need not look at the characters: every string was
+// checked as it was decoded (see text).
 func checkID(field, v string) error {
 	switch {
 	case v == "":
 		return fieldErr(field, "missing")
 	case len(v) > maxIDLen:
 		return fieldErr(field, "longer than %d bytes", maxIDLen)
-	case !utf8.ValidString(v) || strings.ContainsFunc(v, isControl):
-		return fieldErr(field, "contains control or invalid UTF-8 characters")
 	}
 	return nil
 }
 
 func checkText(field, v string, max int) error {
-	switch {
-	case len(v) > max:
+	if len(v) > max {
 		return fieldErr(field, "longer than %d bytes", max)
-	case !utf8.ValidString(v):
-		return fieldErr(field, "not valid UTF-8")
 	}
 	return nil
 }
@@ -347,7 +395,7 @@ func checkAddress(field, v string, required bool) (string, error) {
 	if len(local) > 64 {
 		return "", fieldErr(field, "local part longer than 64 bytes")
 	}
-	if strings.ContainsFunc(local, func(r rune) bool { return isControl(r) || r == ' ' || r == '@' || r == '<' || r == '>' }) || !utf8.ValidString(local) {
+	if strings.ContainsFunc(local, func(r rune) bool { return isControl(r) || r == ' ' || r == '@' || r == '<' || r == '>' }) {
 		return "", fieldErr(field, "local part has characters a mailbox cannot have")
 	}
 	if !validDomain(domain) {
@@ -407,4 +455,198 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// text is a JSON string of an event, checked on its raw bytes as it is
+// decoded. encoding/json would silently turn invalid UTF-8 and unpaired
+// surrogate escapes (\ud800) into U+FFFD, so a check of the decoded string
+// could not see them; and a string that a terminal or a review page would
+// render misleadingly (control and bidi characters) is hostile, not data.
+//
+// A bad string is recorded in problem rather than returned as an error, so
+// that checkTexts reports it under its field's name, and only for the
+// fields of the event's kind (the others are unknown fields, ignored).
+type text struct {
+	s       string
+	problem string // "" if s is acceptable text
+}
+
+var stringType = reflect.TypeFor[string]()
+
+// UnmarshalJSON decodes a JSON string in one pass over its raw bytes; b is
+// syntactically valid JSON, as encoding/json checks a document before it
+// decodes any of it.
+func (t *text) UnmarshalJSON(b []byte) error {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		if string(b) == "null" {
+			return nil // as for a string field: left empty
+		}
+		// encoding/json adds the field's path to this error.
+		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: stringType}
+	}
+	t.s, t.problem = unquote(b[1 : len(b)-1])
+	return nil
+}
+
+func jsonKind(b []byte) string {
+	if len(b) == 0 {
+		return "value"
+	}
+	switch b[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case '"':
+		return "string"
+	}
+	return "number"
+}
+
+// unquote returns the content of a JSON string literal (without its quotes)
+// and, if it is not acceptable text, why not (and an empty string).
+func unquote(raw []byte) (s, problem string) {
+	// Most strings have no escapes: check them in place and copy once.
+	i, problem := scanPlain(raw, 0)
+	switch {
+	case problem != "":
+		return "", problem
+	case i == len(raw):
+		return string(raw), ""
+	}
+	buf := make([]byte, 0, len(raw))
+	buf = append(buf, raw[:i]...)
+	for i < len(raw) {
+		if raw[i] != '\\' {
+			j, problem := scanPlain(raw, i)
+			if problem != "" {
+				return "", problem
+			}
+			buf = append(buf, raw[i:j]...)
+			i = j
+			continue
+		}
+		if i+1 >= len(raw) {
+			return "", "not a valid JSON string"
+		}
+		var r rune
+		switch c := raw[i+1]; c {
+		case '"', '\\', '/':
+			buf = append(buf, c)
+			i += 2
+			continue
+		case 'b':
+			r = '\b'
+		case 'f':
+			r = '\f'
+		case 'n':
+			r = '\n'
+		case 'r':
+			r = '\r'
+		case 't':
+			r = '\t'
+		case 'u':
+			if r = hex4(raw[i+2:]); r < 0 {
+				return "", "not a valid JSON string"
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				// A pair is one rune; anything else would decode to U+FFFD.
+				lo := rune(-1)
+				if r < 0xdc00 && i+8 <= len(raw) && raw[i+2] == '\\' && raw[i+3] == 'u' {
+					lo = hex4(raw[i+4:])
+				}
+				if lo < 0xdc00 || lo > 0xdfff {
+					return "", fmt.Sprintf("contains an unpaired surrogate escape \\u%04x", r)
+				}
+				r = utf16.DecodeRune(r, lo)
+				i += 6
+			}
+		default:
+			return "", "not a valid JSON string"
+		}
+		if problem := runeProblem(r); problem != "" {
+			return "", problem
+		}
+		buf = utf8.AppendRune(buf, r)
+		i += 2
+	}
+	return string(buf), ""
+}
+
+// scanPlain checks raw from i up to the next backslash (or its end) and
+// returns where it stopped.
+func scanPlain(raw []byte, i int) (int, string) {
+	for i < len(raw) {
+		c := raw[i]
+		if c == '\\' {
+			return i, ""
+		}
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return i, runeProblem(rune(c))
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(raw[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i, fmt.Sprintf("not valid UTF-8 (byte %#02x)", c)
+		}
+		if problem := runeProblem(r); problem != "" {
+			return i, problem
+		}
+		i += size
+	}
+	return i, ""
+}
+
+// hex4 returns the value of the four hex digits at the start of b, or -1.
+func hex4(b []byte) rune {
+	if len(b) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return -1
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}
+
+// runeProblem says why r may not appear in event text: control characters
+// (C0, DEL, C1) have no place in a name or a header value and drive
+// terminals, and bidi controls make text display other than it reads
+// ("moc.elgoog" shown as "google.com"). Other scripts, emoji and joiners
+// are ordinary text.
+func runeProblem(r rune) string {
+	switch {
+	case r < 0x20 || r >= 0x7f && r <= 0x9f:
+		return fmt.Sprintf("contains a control character %U", r)
+	case isBidiControl(r):
+		return fmt.Sprintf("contains a bidi control character %U", r)
+	}
+	return ""
+}
+
+// isBidiControl reports whether r is one of the Unicode bidirectional
+// formatting characters (embeddings, overrides, isolates and marks), which
+// reorder how the text around them is displayed.
+func isBidiControl(r rune) bool {
+	switch r {
+	case 0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069:
+		return true
+	}
+	return false
 }

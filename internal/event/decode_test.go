@@ -1,13 +1,16 @@
 package event
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // The three examples of spec/events.md, verbatim but for the "..." that ends
@@ -607,6 +610,11 @@ func FuzzDecode(f *testing.F) {
 		if e.ID == "" || e.Source == "" {
 			t.Fatalf("decoded event without id or source: %+v", e)
 		}
+		for field, s := range eventStrings(e) {
+			if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return runeProblem(r) != "" }) {
+				t.Fatalf("%s = %q: invalid UTF-8, a control or a bidi character got through", field, s)
+			}
+		}
 		switch {
 		case e.Signup != nil:
 			if !e.Signup.IP.IsValid() || e.Signup.IP.Is4In6() || e.Signup.IP.Zone() != "" {
@@ -653,4 +661,213 @@ func TestDetailTimeAfterEnvelopeTime(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withRawField is withField for values JSON cannot hold as a Go string:
+// raw is written between the quotes as it is, invalid UTF-8 and escapes
+// included.
+func withRawField(t testing.TB, base, path, raw string) []byte {
+	t.Helper()
+	const marker = "\x01raw\x01"
+	b := withField(t, base, path, marker)
+	quoted, err := json.Marshal(marker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Replace(b, quoted, []byte(`"`+raw+`"`), 1)
+}
+
+// TestDecodeRejectsHostileText reproduces the "Hostile text" report: a
+// right-to-left override or a C1 control in a username was accepted (and
+// later printed raw by abusectl), and invalid UTF-8 or an unpaired
+// surrogate escape was silently replaced by U+FFFD. Every string field of
+// every kind is tried, so that a new field cannot skip the check.
+func TestDecodeRejectsHostileText(t *testing.T) {
+	t.Parallel()
+	fields := []struct{ base, path string }{
+		{specSignup, "id"}, {specSignup, "detail-type"}, {specSignup, "source"}, {specSignup, "time"},
+		{specSignup, "detail.accountId"}, {specSignup, "detail.address"}, {specSignup, "detail.displayName"},
+		{specSignup, "detail.createdAt"}, {specSignup, "detail.ip"}, {specSignup, "detail.userAgent"},
+		{specSignup, "detail.acceptLanguage"}, {specSignup, "detail.timezone"}, {specSignup, "detail.country"},
+		{specSignup, "detail.recoveryEmail"}, {specSignup, "detail.recoveryPhone"}, {specSignup, "detail.deviceId"},
+		{specSignup, "detail.channel"},
+		{specLogin, "detail.accountId"}, {specLogin, "detail.at"}, {specLogin, "detail.ip"},
+		{specLogin, "detail.userAgent"}, {specLogin, "detail.deviceId"}, {specLogin, "detail.protocol"},
+		{specLogin, "detail.result"},
+		{specMessage, "detail.accountId"}, {specMessage, "detail.messageId"}, {specMessage, "detail.sentAt"},
+		{specMessage, "detail.object.bucket"}, {specMessage, "detail.object.key"},
+	}
+	values := []struct {
+		name, raw, reason string
+	}{
+		{"right-to-left override", "james\u202emoc.elgoog", "contains a bidi control character U+202E"},
+		{"escaped right-to-left override", `james\u202Emoc`, "contains a bidi control character U+202E"},
+		{"left-to-right mark", "a\u200eb", "contains a bidi control character U+200E"},
+		{"arabic letter mark", "a\u061cb", "contains a bidi control character U+061C"},
+		{"first strong isolate", "a\u2068b", "contains a bidi control character U+2068"},
+		{"C1 next line", "james\u0085miller", "contains a control character U+0085"},
+		{"escaped C1 CSI", `a\u009b31mb`, "contains a control character U+009B"},
+		{"escaped escape", `a\u001b[31mb`, "contains a control character U+001B"},
+		{"escaped newline", `a\nb`, "contains a control character U+000A"},
+		{"delete", "a\x7fb", "contains a control character U+007F"},
+		{"invalid UTF-8", "james\xffmiller", "not valid UTF-8 (byte 0xff)"},
+		{"truncated UTF-8", "james\xe2\x80", "not valid UTF-8 (byte 0xe2)"},
+		{"overlong UTF-8", "\xc0\xaf", "not valid UTF-8 (byte 0xc0)"},
+		{"UTF-8 encoded surrogate", "\xed\xa0\x80", "not valid UTF-8 (byte 0xed)"},
+		{"unpaired high surrogate escape", `james\uD800`, `contains an unpaired surrogate escape \ud800`},
+		{"unpaired low surrogate escape", `\udc00james`, `contains an unpaired surrogate escape \udc00`},
+		{"high surrogate then a letter", `\ud83dA`, `contains an unpaired surrogate escape \ud83d`},
+		{"high surrogate then another high", `\ud83d\ud83d`, `contains an unpaired surrogate escape \ud83d`},
+	}
+	for _, f := range fields {
+		kind := strings.SplitN(strings.SplitN(f.base, `"detail-type": "`, 2)[1], `"`, 2)[0]
+		for _, v := range values {
+			t.Run(kind+"/"+f.path+"/"+v.name, func(t *testing.T) {
+				t.Parallel()
+				in := withRawField(t, f.base, f.path, v.raw)
+				got, err := Decode(in)
+				var fe *FieldError
+				if !errors.As(err, &fe) || !errors.Is(err, ErrMalformed) {
+					t.Fatalf("Decode(%q) = %+v, %v; want a malformed FieldError", in, got, err)
+				}
+				if fe.Field != f.path || fe.Reason != v.reason {
+					t.Errorf("error %q, want %q", err, f.path+": "+v.reason)
+				}
+			})
+		}
+	}
+}
+
+// TestDecodeKeepsOrdinaryText holds the check to what it is for: scripts
+// written right to left, CJK, emoji (joined, or escaped as surrogate pairs
+// by producers that write ASCII-only JSON) and an explicit U+FFFD are text.
+func TestDecodeKeepsOrdinaryText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, raw, want string
+	}{
+		{"arabic", "محمد علي", "محمد علي"},
+		{"hebrew", "דוד לוי", "דוד לוי"},
+		{"mixed direction", "James דוד 12", "James דוד 12"},
+		{"cjk", "王小明", "王小明"},
+		{"emoji with joiners", "👩‍👩‍👧 family", "👩‍👩‍👧 family"},
+		{"escaped surrogate pair", `\ud83d\ude00 and \uD83D\uDE00`, "😀 and 😀"},
+		{"escaped latin", `Jos\u00e9 \"Pep\" \\ \/`, `José "Pep" \ /`},
+		{"escaped arabic", `\u0645\u062d\u0645\u062f`, "محمد"},
+		{"replacement character as sent", "a\uFFFDb", "a\uFFFDb"},
+		{"escaped replacement character", `a\ufffdb`, "a\uFFFDb"},
+		{"non-breaking space and soft hyphen", "Anne\u00a0Marie\u00ad", "Anne\u00a0Marie\u00ad"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := Decode(withRawField(t, specSignup, "detail.displayName", tt.raw))
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if got := e.Signup.DisplayName; got != tt.want {
+				t.Errorf("DisplayName = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeUnknownFieldsNotChecked keeps the contract's promise that
+// unknown fields are ignored, hostile or not; a field of another kind is
+// unknown to this one.
+func TestDecodeUnknownFieldsNotChecked(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   []byte
+	}{
+		{"unknown field", withRawField(t, specSignup, "detail.nickname", "\u202e\xff")},
+		{"signup field on a login", withRawField(t, specLogin, "detail.displayName", "\u202e")},
+		{"login field on a message", withRawField(t, specMessage, "detail.protocol", `\ud800`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := Decode(tt.in); err != nil {
+				t.Errorf("Decode: %v", err)
+			}
+		})
+	}
+}
+
+// FuzzUnquote holds the one-pass decoder of JSON strings to encoding/json:
+// whenever it accepts a string, it decodes it exactly as encoding/json does,
+// and it refuses only what the event contract calls hostile.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`abc`, `\u00e9\n`, `\ud83d\ude00`, `\ud800`, "\xff", "\u202e", `\"\\\/\b\f\r\t`, `\u0085`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		lit := []byte(`"` + raw + `"`)
+		var want string
+		if json.Unmarshal(lit, &want) != nil {
+			return // not a JSON string: encoding/json never hands it to text
+		}
+		var got text
+		if err := got.UnmarshalJSON(lit); err != nil {
+			t.Fatalf("UnmarshalJSON(%q): %v", lit, err)
+		}
+		if got.problem != "" {
+			if got.s != "" {
+				t.Fatalf("%q: rejected (%s) but decoded to %q", lit, got.problem, got.s)
+			}
+			hostile := strings.ContainsFunc(want, func(r rune) bool { return runeProblem(r) != "" })
+			if !hostile && !strings.ContainsRune(want, utf8.RuneError) {
+				t.Fatalf("%q rejected (%s), but decodes to %q", lit, got.problem, want)
+			}
+			return
+		}
+		if got.s != want {
+			t.Fatalf("%q decoded to %q, encoding/json gives %q", lit, got.s, want)
+		}
+	})
+}
+
+func BenchmarkDecode(b *testing.B) {
+	inputs := []struct{ name, in string }{
+		{"signup", specSignup},
+		{"signup escaped", strings.Replace(specSignup, "James Miller", `J\u00e9r\u00f4me \ud83d\ude00 Miller`, 1)},
+		{"login", specLogin},
+	}
+	for _, in := range inputs {
+		b.Run(in.name, func(b *testing.B) {
+			data := []byte(in.in)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Decode(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// eventStrings returns every string of e by field name, found by reflection
+// so that a field added later is covered too.
+func eventStrings(e Event) map[string]string {
+	out := map[string]string{"id": e.ID, "kind": string(e.Kind), "source": e.Source}
+	var walk func(prefix string, v reflect.Value)
+	walk = func(prefix string, v reflect.Value) {
+		for i := range v.NumField() {
+			f := v.Field(i)
+			name := prefix + v.Type().Field(i).Name
+			switch f.Kind() {
+			case reflect.String:
+				out[name] = f.String()
+			case reflect.Struct:
+				walk(name+".", f)
+			}
+		}
+	}
+	for _, p := range []any{e.Signup, e.Login, e.Message} {
+		if v := reflect.ValueOf(p); !v.IsNil() {
+			walk("", v.Elem())
+		}
+	}
+	return out
 }
