@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,16 +27,9 @@ func (s *Store) Keys(ctx context.Context, keys []window.Key) (map[window.Key]win
 	}
 	out := make(map[window.Key]window.Attrs, len(items))
 	for pk, item := range items {
-		a := make(window.Attrs, len(item))
-		for name, v := range item {
-			n, ok := v.(*types.AttributeValueMemberN)
-			if !ok || name == attrExpires {
-				continue
-			}
-			a[name], err = strconv.ParseInt(n.Value, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("read key %s: attribute %s: %w", pk, name, err)
-			}
+		a, err := attrsOf(item)
+		if err != nil {
+			return nil, fmt.Errorf("read key %s: %w", window.Key(pk).Redacted(), err)
 		}
 		out[window.Key(pk)] = a
 	}
@@ -54,13 +48,71 @@ func (s *Store) UpdateKeys(ctx context.Context, deltas []window.Delta) []error {
 }
 
 func (s *Store) updateKey(ctx context.Context, d window.Delta) error {
-	in := updateInput(s.tables.State, d)
-	out, err := s.db.UpdateItem(ctx, in)
-	if err != nil {
-		return fmt.Errorf("update key %s: %w", d.Key, err)
+	setExpires := d.Expires > 0
+	// A write is refused by its condition when its tokens are on the key
+	// already, or when another writer moved the expiry past this one's; in
+	// the second case it is sent again without touching the expiry. Each
+	// round trip finds the expiry higher, so this ends.
+	for attempt := 0; ; attempt++ {
+		in := updateInput(s.tables.State, d, setExpires)
+		out, err := s.db.UpdateItem(ctx, in)
+		if err == nil {
+			s.count(one(out.ConsumedCapacity), true, nil)
+			return nil
+		}
+		if !isConditionFailed(err) || attempt == 3 {
+			return fmt.Errorf("update key %s: %w", d.Key.Redacted(), err)
+		}
+		a, expires, rerr := s.readKey(ctx, d.Key)
+		if rerr != nil {
+			return fmt.Errorf("update key %s: %w", d.Key.Redacted(), rerr)
+		}
+		switch err := window.Check(a, d); {
+		case errors.Is(err, window.ErrApplied):
+			return nil // this write, retried by the SDK, or an earlier attempt's
+		case err != nil:
+			return fmt.Errorf("update key %s: %w", d.Key.Redacted(), err)
+		}
+		if expires >= d.Expires {
+			setExpires = false
+		}
 	}
-	s.count(one(out.ConsumedCapacity), true, nil)
-	return nil
+}
+
+// readKey reads one key's attributes and expiry, strongly consistent.
+func (s *Store) readKey(ctx context.Context, k window.Key) (window.Attrs, int64, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:              aws.String(s.tables.State),
+		Key:                    map[string]types.AttributeValue{attrPK: avS(string(k))},
+		ConsistentRead:         aws.Bool(true),
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	s.count(one(out.ConsumedCapacity), false, nil)
+	a, err := attrsOf(out.Item)
+	if err != nil {
+		return nil, 0, err
+	}
+	expires, err := getN(out.Item, attrExpires)
+	return a, expires, err
+}
+
+// attrsOf returns every number attribute of item but expiresAt.
+func attrsOf(item map[string]types.AttributeValue) (window.Attrs, error) {
+	a := make(window.Attrs, len(item))
+	for name, v := range item {
+		n, ok := v.(*types.AttributeValueMemberN)
+		if !ok || name == attrExpires {
+			continue
+		}
+		var err error
+		if a[name], err = strconv.ParseInt(n.Value, 10, 64); err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", name, err)
+		}
+	}
+	return a, nil
 }
 
 // updateInput translates d into one UpdateItem with window.Apply's effect:
@@ -69,11 +121,13 @@ func (s *Store) updateKey(ctx context.Context, d window.Delta) error {
 //	SET n = if_not_exists(n, :v)  for each SetOnce not also incremented
 //	SET n = :v                    for each SetOnce also removed (Apply removes, then sets)
 //	REMOVE n                      for each Remove neither incremented nor set
-//	SET expiresAt = :e            if Expires > 0
+//	SET expiresAt = :e            if setExpires
 //
-// DynamoDB rejects two clauses on one path, hence the exclusions. Every name
-// is a placeholder: window names such as "m_acc-1" are not valid paths.
-func updateInput(table string, d window.Delta) *dynamodb.UpdateItemInput {
+// on condition that none of d.Tokens is on the item and, if it sets the
+// expiry, that the stored one is not later. DynamoDB rejects two clauses on
+// one path, hence the exclusions. Every name is a placeholder: window names
+// such as "m_acc-1" are not valid paths.
+func updateInput(table string, d window.Delta, setExpires bool) *dynamodb.UpdateItemInput {
 	n := len(d.Incr) + len(d.SetOnce) + len(d.Remove) + 1
 	names := make(map[string]string, n)
 	values := make(map[string]types.AttributeValue, n)
@@ -114,10 +168,19 @@ func updateInput(table string, d window.Delta) *dynamodb.UpdateItemInput {
 		p, _ := placeholder(name)
 		remove = append(remove, p)
 	}
-	if d.Expires > 0 {
+	var cond []string
+	if setExpires {
 		p, val := placeholder(attrExpires)
 		values[val] = avN(d.Expires)
 		set = append(set, p+" = "+val)
+		cond = append(cond, "(attribute_not_exists("+p+") OR "+p+" <= "+val+")")
+	}
+	for _, t := range d.Tokens {
+		p, ok := placeholderOf(names, t)
+		if !ok {
+			p, _ = placeholder(t)
+		}
+		cond = append(cond, "attribute_not_exists("+p+")")
 	}
 	in := &dynamodb.UpdateItemInput{
 		TableName:              aws.String(table),
@@ -141,5 +204,19 @@ func updateInput(table string, d window.Delta) *dynamodb.UpdateItemInput {
 	if len(values) > 0 {
 		in.ExpressionAttributeValues = values
 	}
+	if len(cond) > 0 {
+		in.ConditionExpression = aws.String(strings.Join(cond, " AND "))
+		in.ExpressionAttributeNames = names
+	}
 	return in
+}
+
+// placeholderOf returns the placeholder already given to name.
+func placeholderOf(names map[string]string, name string) (string, bool) {
+	for p, n := range names {
+		if n == name {
+			return p, true
+		}
+	}
+	return "", false
 }

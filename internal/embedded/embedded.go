@@ -38,6 +38,7 @@ const (
 	bucketAccounts   = "accounts"   // account id -> encoded account.Account
 	bucketQueue      = "queue"      // account id -> JSON queue.Item
 	bucketQueueIndex = "queueIndex" // queueKey \0 createdAt \0 account id -> account id
+	bucketClaims     = "claims"     // claim id -> JSON claim
 )
 
 // bucket returns the named bucket, which Open made sure of.
@@ -52,8 +53,8 @@ type Options struct {
 	// NoSync skips the fsync of every transaction, for replays that can be
 	// run again after a crash; Close still syncs.
 	NoSync bool
-	// Buffer, if positive, is how many changed keys and account records are
-	// held in memory before they are written to the file in one background
+	// Buffer, if positive, is how many changed keys, account records and
+	// claims are held in memory before they are written to the file in one background
 	// transaction (at most two buffers' worth are held). Reads see buffered
 	// changes; a crash loses them. 0 writes each call's changes in its own
 	// transaction before it returns. Queue items are never buffered.
@@ -66,7 +67,8 @@ type Store struct {
 	db     *bolt.DB
 	path   string
 	noSync bool
-	limit  int // Options.Buffer
+	limit  int    // Options.Buffer
+	epoch  string // this Open's id, on the claims it writes
 
 	// Write-behind state, when limit > 0, guarded by mu. A changed record is
 	// in dirty until a flush takes the whole map as flushing and writes it;
@@ -86,6 +88,7 @@ type Store struct {
 type buffer struct {
 	keys     map[string]*record
 	accounts map[string][]byte
+	claims   map[string][]byte
 }
 
 // record is a window key's stored state.
@@ -95,10 +98,10 @@ type record struct {
 }
 
 func newBuffer(n int) buffer {
-	return buffer{keys: make(map[string]*record, n), accounts: make(map[string][]byte, n/4)}
+	return buffer{keys: make(map[string]*record, n), accounts: make(map[string][]byte, n/4), claims: make(map[string][]byte, n/4)}
 }
 
-func (b buffer) len() int { return len(b.keys) + len(b.accounts) }
+func (b buffer) len() int { return len(b.keys) + len(b.accounts) + len(b.claims) }
 
 // Open opens or creates the store at path. A file that another process has
 // open fails after a second instead of waiting.
@@ -119,7 +122,7 @@ func Open(path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range []string{bucketKeys, bucketAccounts, bucketQueue, bucketQueueIndex} {
+		for _, b := range []string{bucketKeys, bucketAccounts, bucketQueue, bucketQueueIndex, bucketClaims} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
@@ -130,7 +133,7 @@ func Open(path string, o Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, noSync: o.NoSync, limit: max(o.Buffer, 0)}
+	s := &Store{db: db, path: path, noSync: o.NoSync, limit: max(o.Buffer, 0), epoch: newEpoch()}
 	s.flushed = sync.NewCond(&s.mu)
 	if s.limit > 0 {
 		s.dirty = newBuffer(s.limit)
@@ -238,6 +241,12 @@ func (s *Store) write(b buffer) error {
 		for _, id := range ids {
 			if err := ba.Put(bytesOf(id), b.accounts[id]); err != nil {
 				return fmt.Errorf("account %s: %w", id, err)
+			}
+		}
+		bc := bucket(tx, bucketClaims)
+		for _, id := range slices.Sorted(maps.Keys(b.claims)) {
+			if err := bc.Put(bytesOf(id), b.claims[id]); err != nil {
+				return fmt.Errorf("claim %s: %w", id, err)
 			}
 		}
 		return nil

@@ -47,7 +47,7 @@ func readKeys(tx *bolt.Tx, keys []window.Key, out map[window.Key]window.Attrs) e
 		}
 		a, err := decodeAttrs(v)
 		if err != nil {
-			return fmt.Errorf("key %s: %w", k, err)
+			return fmt.Errorf("key %s: %w", k.Redacted(), err)
 		}
 		out[k] = a
 	}
@@ -106,14 +106,21 @@ func (s *Store) UpdateKeys(ctx context.Context, deltas []window.Delta) []error {
 		for _, i := range order {
 			d := deltas[i]
 			k := bytesOf(string(d.Key))
+			old := b.Get(k)
+			if err := checkEncoded(old, d); err != nil {
+				if !errors.Is(err, window.ErrApplied) {
+					errs[i] = fmt.Errorf("update key %s: %w", d.Key.Redacted(), err)
+				}
+				continue
+			}
 			start := len(slab)
 			var err error
-			slab, err = m.apply(slab, b.Get(k), d)
+			slab, err = m.apply(slab, old, d)
 			if err == nil {
 				err = b.Put(k, slab[start:len(slab):len(slab)])
 			}
 			if err != nil {
-				errs[i] = fmt.Errorf("update key %s: %w", d.Key, err)
+				errs[i] = fmt.Errorf("update key %s: %w", d.Key.Redacted(), err)
 				slab = slab[:start]
 			}
 		}
@@ -132,13 +139,17 @@ func (s *Store) updateBuffered(deltas []window.Delta, errs []error) []error {
 		k := string(d.Key)
 		r, err := s.dirtyRecord(&tx, k)
 		if err != nil {
-			errs[i] = fmt.Errorf("update key %s: %w", k, err)
+			errs[i] = fmt.Errorf("update key %s: %w", d.Key.Redacted(), err)
+			continue
+		}
+		if err := window.Check(r.attrs, d); err != nil {
+			if !errors.Is(err, window.ErrApplied) {
+				errs[i] = fmt.Errorf("update key %s: %w", d.Key.Redacted(), err)
+			}
 			continue
 		}
 		r.attrs = window.Apply(r.attrs, d)
-		if d.Expires > 0 {
-			r.expires = d.Expires
-		}
+		r.expires = max(r.expires, d.Expires)
 	}
 	rollback(tx) // before buffered may wait for a flush
 	s.buffered()
@@ -360,10 +371,7 @@ func (m *merger) apply(dst, old []byte, d window.Delta) ([]byte, error) {
 			m.out = append(m.out, attr{name: o.name, v: o.once})
 		}
 	}
-	expires := e.expires
-	if d.Expires > 0 {
-		expires = d.Expires
-	}
+	expires := max(e.expires, d.Expires)
 	return m.encode(dst, expires), nil
 }
 
@@ -393,4 +401,37 @@ func (m *merger) encode(dst []byte, expires int64) []byte {
 		dst = binary.AppendVarint(dst, a.v)
 	}
 	return dst
+}
+
+// checkEncoded is window.Check on an encoded value (nil: absent), without
+// decoding it: the names are compared in place.
+func checkEncoded(old []byte, d window.Delta) error {
+	if len(d.Tokens) == 0 {
+		return nil
+	}
+	var e encodedAttrs
+	if old != nil {
+		var err error
+		if e, err = parseAttrs(old); err != nil {
+			return err
+		}
+	}
+	present := 0
+	lp, np := 0, 0
+	for range e.count {
+		l, n := binary.Uvarint(e.lens[lp:])
+		lp += n
+		name := e.names[np : np+int(l)]
+		np += int(l)
+		if len(name) > 2 && name[0] == 't' && name[1] == '_' && slices.Contains(d.Tokens, string(name)) {
+			present++
+		}
+	}
+	switch present {
+	case 0:
+		return nil
+	case len(d.Tokens):
+		return window.ErrApplied
+	}
+	return window.ErrTokenConflict
 }

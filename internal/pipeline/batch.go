@@ -2,471 +2,574 @@ package pipeline
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
 	"runtime"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/mailtrust/abusescan/internal/account"
+	"github.com/mailtrust/abusescan/internal/claim"
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/geo"
 	"github.com/mailtrust/abusescan/internal/queue"
-	"github.com/mailtrust/abusescan/internal/signal"
 	"github.com/mailtrust/abusescan/internal/window"
 )
-
-// maxQueueAttempts bounds the read-raise-write loop on a contended item.
-const maxQueueAttempts = 5
 
 // work is one signup being scored.
 type work struct {
 	idx     int // into results
 	ev      event.Event
 	su      *event.Signup
-	geo     geo.Info
-	prefix  netip.Prefix
-	keys    [7]window.Key // by position in window.Kinds; "" = absent
-	counts  [7]window.Counts
-	failed  bool
-	propose *queue.Proposal
+	claimID string
+	hash    string
+	// prev is the stored claim of an earlier attempt that this one takes
+	// over (nil: the event is new); its Result is the decision to finish.
+	prev *claim.Claim
+	mine claim.Claim // the claim this attempt holds, once written
+
+	geo    geo.Info
+	prefix netip.Prefix
+	keys   []counted
+	counts []window.Counts // by keys' position
+	// fresh[i]: the event is not yet counted under keys[i] (its token is
+	// not there), so this attempt's write of that key counts it.
+	fresh []bool
+
+	dec    decided
+	held   bool // this attempt holds the claim
+	failed bool
+}
+
+// decided is what judging an event concluded: the claim keeps it, so that
+// a retry finishes the same decision.
+type decided struct {
+	Verdict Verdict        `json:"verdict"`
+	Score   int            `json:"score"`
+	Reasons []queue.Reason `json:"reasons,omitempty"`
+	Cluster *queue.Cluster `json:"cluster,omitempty"`
+	Rules   string         `json:"rules,omitempty"`
 }
 
 func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	results := make([]Result, len(recs))
 	events := make([]event.Event, len(recs))
-	var horizon time.Time
-	if p.c.Now != nil {
-		horizon = p.c.Now().Add(event.MaxSkew)
-	}
+	now := p.clock()
 	parallel(len(recs), func(i int) {
 		results[i].RecordID = recs[i].ID
 		events[i], results[i].Err = event.Decode(recs[i].Body)
-		if results[i].Err == nil && !horizon.IsZero() && events[i].Time.After(horizon) {
-			results[i].Err = &event.FieldError{Field: "time", Reason: "more than " + event.MaxSkew.String() + " ahead of the receiver's clock"}
+		if results[i].Err == nil {
+			results[i].Err = p.checkTime(events[i], now)
 		}
 	})
 	var ws []*work
-	seen := make(map[string]int, len(recs))
+	first := make(map[string]*work, len(recs))
 	for i := range recs {
 		res := &results[i]
 		if res.Err != nil {
 			continue
 		}
 		ev := events[i]
+		p.advance(eventTime(ev))
 		res.EventID, res.AccountID = ev.ID, ev.AccountID()
-		if _, dup := seen[ev.ID]; dup {
-			res.Duplicate = true
-			continue
-		}
-		seen[ev.ID] = i
 		if ev.Kind != event.KindSignup {
 			res.Skipped = string(ev.Kind) + " events are not scored yet"
 			continue
 		}
-		ws = append(ws, &work{idx: i, ev: ev, su: ev.Signup})
+		w := &work{idx: i, ev: ev, su: ev.Signup, claimID: claim.ID(ev.ID), hash: contentHash(ev)}
+		if f, dup := first[ev.ID]; dup {
+			if f.hash != w.hash {
+				res.Err = errConflicting
+			} else {
+				res.Duplicate = true
+			}
+			continue
+		}
+		first[ev.ID] = w
+		ws = append(ws, w)
 	}
 	if len(ws) == 0 {
 		return results
 	}
-	p.enrich(ws)
-	if err := p.score(ctx, ws, results); err != nil {
-		for _, w := range ws {
-			if results[w.idx].Err == nil && !results[w.idx].Duplicate {
-				results[w.idx].Err = err
-			}
-		}
-	}
+	ctx, lease, cancel := p.attempt(ctx, now)
+	defer cancel()
+	a := &attempt{p: p, owner: newOwner(), lease: lease, now: now, results: results}
+	a.run(ctx, ws)
 	return results
+}
+
+// errConflicting is the error of an event whose id was delivered before
+// with other content: the first delivery stands, and this one is kept as a
+// failed record for a person to look at.
+var errConflicting = &event.FieldError{Field: "id", Reason: "already delivered with other content; the first delivery stands"}
+
+// attempt is one Process call's work on the events it scores.
+type attempt struct {
+	p       *Pipeline
+	owner   string
+	lease   time.Time
+	now     time.Time
+	results []Result
+}
+
+// run reads, judges and writes the events of ws. Each step leaves a failed
+// event's error in its result and goes on with the others.
+func (a *attempt) run(ctx context.Context, ws []*work) {
+	live := a.classify(ctx, ws)
+	if len(live) == 0 {
+		return
+	}
+	a.p.enrich(live)
+	records, err := a.readKeys(ctx, live)
+	if err != nil {
+		a.failAll(live, fmt.Errorf("read keys: %w: %w", ErrTransient, err))
+		return
+	}
+	a.count(live, records)
+	a.p.judge(ctx, live, a.results)
+	held := a.claim(ctx, live)
+	defer a.release(ctx, held)
+	held = a.writeKeys(ctx, held, records)
+	held = a.writeQueue(ctx, held)
+	held = a.writeAccounts(ctx, held)
+	a.complete(ctx, held)
+	for _, w := range held {
+		a.report(ctx, w)
+	}
+}
+
+// classify reads the claims of ws and the accounts they sign up, and returns
+// the events this attempt may score: new ones, and ones whose earlier
+// attempt ended without finishing.
+func (a *attempt) classify(ctx context.Context, ws []*work) []*work {
+	ids := make([]string, len(ws))
+	accts := make([]string, len(ws))
+	for i, w := range ws {
+		ids[i], accts[i] = w.claimID, w.su.AccountID
+	}
+	claims, err := a.p.c.Store.Claims(ctx, ids)
+	if err != nil {
+		a.failAll(ws, fmt.Errorf("read claims: %w: %w", ErrTransient, err))
+		return nil
+	}
+	accounts, err := a.p.c.Store.Accounts(ctx, accts)
+	if err != nil {
+		a.failAll(ws, fmt.Errorf("read accounts: %w: %w", ErrTransient, err))
+		return nil
+	}
+	byAccount := make(map[string]string, len(ws)) // account -> event id, within the batch
+	var live []*work
+	for _, w := range ws {
+		res := &a.results[w.idx]
+		if c, ok := claims[w.claimID]; ok {
+			switch {
+			case c.Hash != w.hash:
+				res.Err = errConflicting
+				continue
+			case c.Done:
+				res.Duplicate = true
+				continue
+			case c.LeaseUntil > a.now.UnixMilli():
+				res.Err = fmt.Errorf("event is being scored by another attempt until %s: %w",
+					time.UnixMilli(c.LeaseUntil).UTC().Format(time.RFC3339), ErrTransient)
+				continue
+			}
+			var d decided
+			if err := json.Unmarshal(c.Result, &d); err != nil {
+				res.Err = fmt.Errorf("claim of an earlier attempt: %w: %w", ErrTransient, err)
+				continue
+			}
+			w.prev, w.dec = &c, d
+		} else if acct, ok := accounts[w.su.AccountID]; ok {
+			// Signed up before claims existed, or by another event.
+			res.Duplicate = true
+			if acct.SignupEventID != w.ev.ID {
+				res.Skipped = "account already signed up in event " + acct.SignupEventID
+			}
+			continue
+		}
+		if prev, ok := byAccount[w.su.AccountID]; ok {
+			res.Duplicate = true
+			res.Skipped = "account already signed up in event " + prev
+			continue
+		}
+		byAccount[w.su.AccountID] = w.ev.ID
+		live = append(live, w)
+	}
+	return live
 }
 
 // enrich looks up each signup's address and derives its keys, on every core.
 func (p *Pipeline) enrich(ws []*work) {
 	parallel(len(ws), func(i int) {
 		w := ws[i]
-		ip := w.su.IP
-		info := p.c.Geo.Lookup(ip)
-		w.geo = info
-		w.prefix = Prefix(ip)
-		local, _ := signal.SplitAddress(w.su.Address)
-		w.keys[0] = window.NewKey(window.IP, Host(ip))
-		w.keys[1] = window.NewKey(window.Prefix, w.prefix.String())
-		if info.ASN != 0 {
-			w.keys[2] = window.NewKey(window.ASN, strconv.FormatUint(uint64(info.ASN), 10))
-		}
-		if w.su.DeviceID != "" {
-			w.keys[3] = window.NewKey(window.Device, p.c.Hasher.Sum("dev", w.su.DeviceID))
-		}
-		if w.su.RecoveryEmail != "" {
-			w.keys[4] = window.NewKey(window.RecoveryEmail, p.c.Hasher.Sum("rem", NormalizeEmail(w.su.RecoveryEmail)))
-		}
-		if w.su.RecoveryPhone != "" {
-			w.keys[5] = window.NewKey(window.RecoveryPhone, p.c.Hasher.Sum("rph", w.su.RecoveryPhone))
-		}
-		if tpl := p.c.Extractor.Template(local); tpl != "" {
-			w.keys[6] = window.NewKey(window.Template, tpl)
-		}
+		w.geo = p.c.Geo.Lookup(w.su.IP)
+		w.prefix = Prefix(w.su.IP)
+		w.keys = signupKeys(w.su, w.geo, p.c.Hasher, p.c.Extractor.Template)
 	})
 }
 
-// score reads state, scores every signup in order, and writes state, queue
-// and account records. An error it returns applies to every record not
-// already decided.
-func (p *Pipeline) score(ctx context.Context, ws []*work, results []Result) error {
-	ids := make([]string, 0, len(ws))
-	keySet := make(map[window.Key]struct{}, len(ws)*4)
+// keyState is one key as this attempt sees it: what is stored, and the
+// events of the batch counted into it in memory.
+type keyState struct {
+	rec    window.Record
+	tokens map[string]bool // write tokens on the stored key, by claim id
+	// newest is the newest time stored before this batch (zero: none), the
+	// oldest and latest of the batch's events counted here.
+	newest, oldest, latest time.Time
+}
+
+func (a *attempt) readKeys(ctx context.Context, ws []*work) (map[window.Key]*keyState, error) {
+	set := make(map[window.Key]struct{}, len(ws)*4)
 	for _, w := range ws {
-		ids = append(ids, w.su.AccountID)
 		for _, k := range w.keys {
-			if k != "" {
-				keySet[k] = struct{}{}
-			}
+			set[k.key] = struct{}{}
 		}
 	}
-	keys := make([]window.Key, 0, len(keySet))
-	for k := range keySet {
+	keys := make([]window.Key, 0, len(set))
+	for k := range set {
 		keys = append(keys, k)
 	}
-	accounts, err := p.c.Store.Accounts(ctx, ids)
+	stored, err := a.p.c.Store.Keys(ctx, keys)
 	if err != nil {
-		return fmt.Errorf("read accounts: %w: %w", ErrTransient, err)
+		return nil, err
 	}
-	stored, err := p.c.Store.Keys(ctx, keys)
-	if err != nil {
-		return fmt.Errorf("read keys: %w: %w", ErrTransient, err)
-	}
-	records := make(map[window.Key]*window.Record, len(keys))
-	deltas := make(map[window.Key]*window.Delta, len(keys))
-	latest := make(map[window.Key]time.Time, len(keys))
-	claimed := make(map[string]string, len(ws)) // account -> event id, within the batch
-
-	var live []*work
-	for _, w := range ws {
-		res := &results[w.idx]
-		acct := w.su.AccountID
-		if a, ok := accounts[acct]; ok {
-			res.Duplicate = true
-			if a.SignupEventID != w.ev.ID {
-				res.Skipped = "account already signed up in event " + a.SignupEventID
-			}
-			continue
-		}
-		if prev, ok := claimed[acct]; ok {
-			res.Duplicate = true
-			res.Skipped = "account already signed up in event " + prev
-			continue
-		}
-		claimed[acct] = w.ev.ID
-		t := w.su.CreatedAt
-		for i, k := range w.keys {
-			if k == "" {
-				continue
-			}
-			rec := records[k]
-			if rec == nil {
-				r := window.Parse(stored[k])
-				rec = &r
-				records[k] = rec
-			}
-			// An account already among the key's members was counted by an
-			// earlier attempt of this event that failed later on. ASNs keep
-			// no members: they link strangers, never a campaign.
-			member := acct
-			if window.Kinds[i] == window.ASN {
-				member = ""
-			}
-			if member == "" || !rec.Has(member) {
-				cur := deltas[k]
-				if cur == nil {
-					cur = &window.Delta{Key: k}
-					deltas[k] = cur
+	out := make(map[window.Key]*keyState, len(keys))
+	for _, k := range keys {
+		attrs := stored[k]
+		ks := &keyState{rec: window.Parse(attrs)}
+		for name := range attrs {
+			if id, ok := window.TokenClaim(name); ok {
+				if ks.tokens == nil {
+					ks.tokens = map[string]bool{}
 				}
-				rec.AddTo(cur, t, member)
+				ks.tokens[id] = true
 			}
-			if t.After(latest[k]) {
-				latest[k] = t
-			}
-			w.counts[i] = rec.Counts(t)
 		}
-		live = append(live, w)
+		ks.newest, _ = ks.rec.Newest()
+		out[k] = ks
 	}
-
-	// Signals and rules depend only on each event's own inputs and counts:
-	// they run on every core.
-	parallel(len(live), func(i int) {
-		w := live[i]
-		res := &results[w.idx]
-		present := make(map[window.Kind]window.Counts, len(w.keys))
-		for i, k := range w.keys {
-			if k != "" {
-				present[window.Kinds[i]] = w.counts[i]
-			}
-		}
-		sig := p.c.Extractor.Extract(signal.Input{
-			Signup: w.su, Geo: w.geo, GeoCity: p.c.GeoCity, GeoASN: p.c.GeoASN,
-			Prefix: w.prefix, Counts: present,
-		})
-		reasons, score, evalErr := p.c.Rules.Score(sig)
-		if evalErr != nil {
-			p.log.LogAttrs(ctx, slog.LevelWarn, "rule evaluation", slog.String("eventId", w.ev.ID), slog.String("error", evalErr.Error()))
-		}
-		verdict := p.c.Policy.Decide(score, reasons)
-		res.Verdict, res.Score, res.Reasons = verdict, score, reasons
-		if action, ok := verdict.Action(); ok {
-			res.Cluster = cluster(w, w.counts)
-			w.propose = &queue.Proposal{
-				AccountID: w.su.AccountID, Action: action, Score: score, Reasons: reasons,
-				Cluster: res.Cluster, EventID: w.ev.ID, At: w.su.CreatedAt, RulesVersion: p.c.Rules.Version(),
-			}
-		}
-	})
-
-	if err := p.writeKeys(ctx, live, deltas, records, latest, results); err != nil {
-		return err
-	}
-	p.writeQueue(ctx, live, results)
-	p.writeAccounts(ctx, live, results)
-	for _, w := range live {
-		res := &results[w.idx]
-		if res.Err == nil && w.propose != nil {
-			p.log.LogAttrs(ctx, slog.LevelInfo, "verdict",
-				slog.String("eventId", w.ev.ID), slog.String("accountId", w.su.AccountID),
-				slog.String("verdict", string(res.Verdict)), slog.Int("score", res.Score),
-				slog.Any("rules", ruleNames(res.Reasons)), slog.Bool("shadow", res.Shadow))
-		}
-	}
-	return nil
+	return out, nil
 }
 
-// writeKeys stores one delta per key; a key that fails fails the events that
-// counted into it (their other keys recognise them as members on retry).
-func (p *Pipeline) writeKeys(ctx context.Context, live []*work, deltas map[window.Key]*window.Delta,
-	records map[window.Key]*window.Record, latest map[window.Key]time.Time, results []Result) error {
+// count adds each event, in order, to the in-memory view of its keys, where
+// an earlier attempt has not already, and notes the counts it sees.
+func (a *attempt) count(ws []*work, records map[window.Key]*keyState) {
+	for _, w := range ws {
+		t := w.su.CreatedAt
+		w.counts = make([]window.Counts, len(w.keys))
+		w.fresh = make([]bool, len(w.keys))
+		for i, k := range w.keys {
+			ks := records[k.key]
+			if !ks.tokens[w.claimID] {
+				w.fresh[i] = true
+				ks.rec.Observe(t, member(k.kind, w.su.AccountID))
+			}
+			if ks.oldest.IsZero() || t.Before(ks.oldest) {
+				ks.oldest = t
+			}
+			if t.After(ks.latest) {
+				ks.latest = t
+			}
+			w.counts[i] = ks.rec.Counts(t)
+		}
+	}
+}
+
+// member is the account an event adds to a key's shared-account set: none
+// for an ASN, which links strangers, never a campaign.
+func member(k window.Kind, account string) string {
+	if k == window.ASN {
+		return ""
+	}
+	return account
+}
+
+// claim writes the claims of ws, each with the decision reached, and
+// returns the events this attempt now holds.
+func (a *attempt) claim(ctx context.Context, ws []*work) []*work {
+	writes := make([]claim.Write, len(ws))
+	for i, w := range ws {
+		result, err := json.Marshal(w.dec)
+		if err != nil {
+			result = nil
+		}
+		w.mine = claim.Claim{
+			ID: w.claimID, EventID: w.ev.ID, Hash: w.hash, Owner: a.owner,
+			LeaseUntil: a.lease.UnixMilli(), Result: result,
+			Expires: eventTime(w.ev).Add(window.Retention).Unix(),
+		}
+		writes[i] = claim.Write{Claim: w.mine, Prev: w.prev}
+	}
+	errs := a.p.c.Store.PutClaims(ctx, writes)
+	var held []*work
+	for i, w := range ws {
+		err := resultErr(errs, i)
+		switch {
+		case err == nil:
+			w.held = true
+			held = append(held, w)
+		case errors.Is(err, claim.ErrConflict):
+			a.fail(w, fmt.Errorf("claim event: taken by another attempt: %w", ErrTransient))
+		default:
+			a.fail(w, fmt.Errorf("claim event: %w: %w", ErrTransient, err))
+		}
+	}
+	return held
+}
+
+// writeKeys writes one delta per key: the held events not yet counted
+// there, with their tokens; what is past retention; and the tokens of
+// finished events. A key that fails fails the events counted into it.
+func (a *attempt) writeKeys(ctx context.Context, held []*work, records map[window.Key]*keyState) []*work {
+	deltas := make(map[window.Key]*window.Delta, len(records))
+	owners := make(map[window.Key][]*work, len(records))
+	mine := make(map[string]bool, len(held))
+	for _, w := range held {
+		mine[w.claimID] = true
+		for i, k := range w.keys {
+			if !w.fresh[i] {
+				continue
+			}
+			d := deltas[k.key]
+			if d == nil {
+				d = &window.Delta{Key: k.key}
+				deltas[k.key] = d
+			}
+			d.Add(w.su.CreatedAt, member(k.kind, w.su.AccountID))
+			tok := window.Token(w.claimID)
+			d.Tokens = append(d.Tokens, tok)
+			if d.SetOnce == nil {
+				d.SetOnce = window.Attrs{}
+			}
+			// The token's value is the event's time: deterministic, so a key
+			// reads the same whichever attempt wrote it.
+			d.SetOnce[tok] = w.su.CreatedAt.Unix()
+			owners[k.key] = append(owners[k.key], w)
+		}
+	}
+	if len(deltas) == 0 {
+		return held
+	}
+	done := a.finished(ctx, deltas, records, mine)
 	list := make([]window.Delta, 0, len(deltas))
 	for k, d := range deltas {
-		now := latest[k]
-		d.Remove = records[k].Stale(now)
+		ks := records[k]
+		at := pruneTime(ks)
+		d.Remove = ks.rec.Stale(at)
 		// What is already past retention is not written at all, so the
 		// stored item does not depend on where batch boundaries fell.
 		for _, name := range d.Remove {
 			delete(d.Incr, name)
 			delete(d.SetOnce, name)
 		}
-		records[k].Prune(now)
-		d.Expires = now.Add(window.Retention).Unix()
+		for id := range ks.tokens {
+			if done[id] {
+				d.Remove = append(d.Remove, window.Token(id))
+			}
+		}
+		ks.rec.Prune(at)
+		d.Expires = a.keyExpiry(ks)
 		list = append(list, *d)
 	}
-	slices.SortFunc(list, func(a, b window.Delta) int { return strings.Compare(string(a.Key), string(b.Key)) })
-	errs := p.c.Store.UpdateKeys(ctx, list)
-	if len(errs) != len(list) {
-		return fmt.Errorf("update keys: %w: store returned %d results for %d writes", ErrTransient, len(errs), len(list))
-	}
-	failed := map[window.Key]error{}
-	for i, err := range errs {
-		if err != nil {
-			failed[list[i].Key] = err
+	errs := a.p.c.Store.UpdateKeys(ctx, list)
+	failed := map[*work]error{}
+	for i, d := range list {
+		if err := resultErr(errs, i); err != nil {
+			for _, w := range owners[d.Key] {
+				failed[w] = fmt.Errorf("update key %s: %w: %w", d.Key.Kind(), ErrTransient, err)
+			}
 		}
 	}
-	if len(failed) == 0 {
+	return a.keep(held, failed)
+}
+
+// finished returns which of the foreign tokens on the keys to be written
+// belong to finished events (or to claims past retention), whose tokens are
+// no longer needed.
+func (a *attempt) finished(ctx context.Context, deltas map[window.Key]*window.Delta, records map[window.Key]*keyState, mine map[string]bool) map[string]bool {
+	var ids []string
+	seen := map[string]bool{}
+	for k := range deltas {
+		for id := range records[k].tokens {
+			if !mine[id] && !seen[id] && len(ids) < maxTokenChecks {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
 		return nil
 	}
-	for _, w := range live {
-		for _, k := range w.keys {
-			if err, bad := failed[k]; bad && k != "" {
-				w.failed = true
-				results[w.idx].Err = fmt.Errorf("update key %s: %w: %w", k.Kind(), ErrTransient, err)
-				break
-			}
+	claims, err := a.p.c.Store.Claims(ctx, ids)
+	if err != nil {
+		return nil // the tokens stay until a later write
+	}
+	done := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if c, ok := claims[id]; !ok || c.Done {
+			done[id] = true
 		}
 	}
-	return nil
+	return done
 }
 
-// writeQueue raises the queue items of the events that proposed one, with
-// conditional writes retried on conflict.
-func (p *Pipeline) writeQueue(ctx context.Context, live []*work, results []Result) {
-	var pending []*work
-	for _, w := range live {
-		if w.failed || w.propose == nil {
-			continue
-		}
-		if p.c.Policy.Shadow {
-			results[w.idx].Shadow = true
-			continue
-		}
-		pending = append(pending, w)
+// maxTokenChecks bounds the claims one batch reads to clear tokens.
+const maxTokenChecks = 1000
+
+// pruneTime is the time a key's stale attributes are judged at: the latest
+// of the batch's events there, but never past the newest time the key held
+// before (or the batch's oldest, if that is later), so that one event far
+// ahead of the others cannot age out what the rest still count.
+func pruneTime(ks *keyState) time.Time {
+	bound := ks.newest
+	if ks.oldest.After(bound) {
+		bound = ks.oldest
 	}
-	for attempt := 1; len(pending) > 0; attempt++ {
-		ids := make([]string, 0, len(pending))
-		for _, w := range pending {
-			ids = append(ids, w.propose.AccountID)
+	if ks.latest.Before(bound) {
+		return ks.latest
+	}
+	return bound
+}
+
+// keyExpiry is when a key may be deleted: retention after its latest event,
+// to the day (so that concurrent writers mostly agree on it), never later
+// than retention after the receiver's present.
+func (a *attempt) keyExpiry(ks *keyState) int64 {
+	t := ks.latest
+	if limit := a.p.present(a.now).Add(event.MaxSkew); t.After(limit) {
+		t = limit
+	}
+	return t.Add(window.Retention).Truncate(24 * time.Hour).Add(24 * time.Hour).Unix()
+}
+
+// keep returns held less the events in failed, which it fails.
+func (a *attempt) keep(held []*work, failed map[*work]error) []*work {
+	if len(failed) == 0 {
+		return held
+	}
+	out := held[:0:0]
+	for _, w := range held {
+		if err, bad := failed[w]; bad {
+			a.fail(w, err)
+			continue
 		}
-		cur, err := p.c.Store.QueueItems(ctx, ids)
-		if err != nil {
-			for _, w := range pending {
-				p.fail(w, results, fmt.Errorf("read queue: %w: %w", ErrTransient, err))
-			}
-			return
+		out = append(out, w)
+	}
+	return out
+}
+
+// complete marks the claims of the events whose every write is in as done.
+func (a *attempt) complete(ctx context.Context, held []*work) {
+	writes := make([]claim.Write, len(held))
+	for i, w := range held {
+		done := w.mine
+		done.Done = true
+		writes[i] = claim.Write{Claim: done, Prev: &w.mine}
+	}
+	errs := a.p.c.Store.PutClaims(ctx, writes)
+	for i, w := range held {
+		if err := resultErr(errs, i); err != nil {
+			a.fail(w, fmt.Errorf("finish claim: %w: %w", ErrTransient, err))
+			continue
 		}
-		// Raise per account in event order; one write per account.
-		next := map[string]*queue.Item{}
-		prev := map[string]int64{}
-		var order []string
-		owners := map[string][]*work{}
-		for _, w := range pending {
-			id := w.propose.AccountID
-			base, ok := next[id]
-			if !ok {
-				if it, exists := cur[id]; exists {
-					base = &it
-					prev[id] = it.Version
-				}
-				order = append(order, id)
-			}
-			it, changed := queue.Raise(base, *w.propose)
-			if changed {
-				next[id] = &it
-				results[w.idx].Queued = true
-			} else if base != nil {
-				next[id] = base
-			}
-			owners[id] = append(owners[id], w)
-		}
-		var writes []QueueWrite
-		var writeIDs []string
-		for _, id := range order {
-			it := next[id]
-			if it == nil || it.Version == prev[id] {
-				continue
-			}
-			writes = append(writes, QueueWrite{Item: *it, PrevVersion: prev[id]})
-			writeIDs = append(writeIDs, id)
-		}
-		errs := p.c.Store.PutQueueItems(ctx, writes)
-		var retry []*work
-		for i, id := range writeIDs {
-			var err error
-			if i < len(errs) {
-				err = errs[i]
-			} else {
-				err = errors.New("store returned no result")
-			}
-			switch {
-			case err == nil:
-			case errors.Is(err, queue.ErrConflict) && attempt < maxQueueAttempts:
-				for _, w := range owners[id] {
-					results[w.idx].Queued = false
-				}
-				retry = append(retry, owners[id]...)
-			default:
-				for _, w := range owners[id] {
-					results[w.idx].Queued = false
-					p.fail(w, results, fmt.Errorf("write queue item: %w: %w", ErrTransient, err))
-				}
-			}
-		}
-		pending = retry
+		w.held = false // nothing to release
 	}
 }
 
-// writeAccounts records the signups that were fully handled, which makes a
-// redelivery of their events a no-op.
-func (p *Pipeline) writeAccounts(ctx context.Context, live []*work, results []Result) {
-	var as []account.Account
-	var owners []*work
-	for _, w := range live {
-		if w.failed {
+// release gives up, at once, the claims of the held events that failed, so
+// that a retry need not wait for the lease to end. If this write fails too,
+// the lease ends on its own.
+func (a *attempt) release(ctx context.Context, ws []*work) {
+	var writes []claim.Write
+	for _, w := range ws {
+		if !w.held || !w.failed {
 			continue
 		}
-		as = append(as, account.Account{
-			ID: w.su.AccountID, SignupEventID: w.ev.ID, CreatedAt: w.su.CreatedAt,
-			Country: w.geo.Country, ASN: w.geo.ASN, Prefix: w.prefix.String(),
-			DeviceHash: w.keys[3].Value(), Score: results[w.idx].Score,
-			Expires: w.su.CreatedAt.Add(window.Retention).Unix(),
-		})
-		owners = append(owners, w)
+		gone := w.mine
+		gone.LeaseUntil = 0
+		writes = append(writes, claim.Write{Claim: gone, Prev: &w.mine})
 	}
-	if len(as) == 0 {
+	if len(writes) == 0 {
 		return
 	}
-	errs := p.c.Store.CreateAccounts(ctx, as)
-	for i, w := range owners {
-		var err error
-		if i < len(errs) {
-			err = errs[i]
-		} else {
-			err = errors.New("store returned no result")
-		}
-		if err != nil && !errors.Is(err, account.ErrExists) {
-			p.fail(w, results, fmt.Errorf("write account record: %w: %w", ErrTransient, err))
-		}
-	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	a.p.c.Store.PutClaims(ctx, writes)
 }
 
-func (p *Pipeline) fail(w *work, results []Result, err error) {
+// releaseTimeout bounds the release of failed claims, which runs after the
+// attempt's own deadline.
+const releaseTimeout = 2 * time.Second
+
+func (a *attempt) fail(w *work, err error) {
 	w.failed = true
-	if results[w.idx].Err == nil {
-		results[w.idx].Err = err
+	if a.results[w.idx].Err == nil {
+		a.results[w.idx].Err = err
+	}
+	a.results[w.idx].Queued = false
+}
+
+func (a *attempt) failAll(ws []*work, err error) {
+	for _, w := range ws {
+		a.fail(w, err)
 	}
 }
 
-// clusterKinds are the attributes that can link a campaign, most specific
-// first; an ASN links too many strangers to name a campaign.
-var clusterKinds = []int{3, 5, 4, 0, 6, 1} // dev, rph, rem, ip, tpl, net
-
-// cluster names the shared attribute that links the account to the most
-// other recent signups, if any links at least three.
-func cluster(w *work, counts [7]window.Counts) *queue.Cluster {
-	var best *queue.Cluster
-	for _, i := range clusterKinds {
-		if w.keys[i] == "" {
-			continue
-		}
-		size := int(counts[i].Last7d)
-		if size >= 3 && (best == nil || size > best.Size) {
-			best = &queue.Cluster{Key: string(w.keys[i]), Size: size}
-		}
+func (a *attempt) report(ctx context.Context, w *work) {
+	res := &a.results[w.idx]
+	if res.Err != nil || w.dec.Verdict == Allow {
+		return
 	}
-	return best
+	a.p.log.LogAttrs(ctx, slog.LevelInfo, "verdict",
+		slog.String("eventId", w.ev.ID), slog.String("accountId", w.su.AccountID),
+		slog.String("verdict", string(res.Verdict)), slog.Int("score", res.Score),
+		slog.Any("rules", ruleNames(res.Reasons)), slog.Bool("shadow", res.Shadow))
 }
 
-// Prefix returns the network an IP is counted in: its /24 (IPv4) or /48
-// (IPv6), the usual unit of one customer or one server rack.
-func Prefix(ip netip.Addr) netip.Prefix {
-	bits := 24
-	if ip.Is6() {
-		bits = 48
+// resultErr is errs[i], or an error if the store returned too few.
+func resultErr(errs []error, i int) error {
+	if i < len(errs) {
+		return errs[i]
 	}
-	p, _ := ip.Prefix(bits)
-	return p
+	return errors.New("store returned no result")
 }
 
-// Host returns what the scanner counts as one client address: the IPv4
-// address, or the IPv6 /64, which one subscriber gets and within which bots
-// rotate addresses freely.
-func Host(ip netip.Addr) string {
-	if ip.Is4() {
-		return ip.String()
+// eventTime is the time an event happened, by its own detail.
+func eventTime(ev event.Event) time.Time {
+	switch {
+	case ev.Signup != nil:
+		return ev.Signup.CreatedAt
+	case ev.Login != nil:
+		return ev.Login.At
+	case ev.Message != nil:
+		return ev.Message.SentAt
 	}
-	p, _ := ip.Prefix(64)
-	return p.String()
+	return ev.Time
 }
 
-// NormalizeEmail folds the variants of one mailbox that providers deliver to
-// the same inbox (case, +tags, and dots in Gmail local parts), so that an
-// operator cannot unlink personas by decorating one recovery address.
-func NormalizeEmail(addr string) string {
-	local, domain := signal.SplitAddress(addr)
-	if domain == "gmail.com" || domain == "googlemail.com" {
-		local = strings.ReplaceAll(local, ".", "")
-		domain = "gmail.com"
+// contentHash identifies an event's content: its canonical encoding, so
+// that the same event delivered through SQS, EventBridge or a file (which
+// may order or space its JSON differently) hashes alike.
+func contentHash(ev event.Event) string {
+	b, err := event.Marshal(ev)
+	if err != nil {
+		b = []byte(ev.ID)
 	}
-	return local + "@" + domain
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// newOwner returns a random id for one attempt.
+func newOwner() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func ruleNames(rs []queue.Reason) []string {

@@ -10,14 +10,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/decision"
+	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/geo"
 	"github.com/mailtrust/abusescan/internal/keyhash"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/rules"
 	"github.com/mailtrust/abusescan/internal/signal"
+	"github.com/mailtrust/abusescan/internal/window"
 )
 
 // Record is one raw event as a trigger delivered it.
@@ -80,10 +83,15 @@ type Config struct {
 	// Logger receives one line per verdict above allow (and per rule
 	// evaluation fault); nil discards.
 	Logger *slog.Logger
-	// Now, when set, is the receiver's clock: an event more than
-	// event.MaxSkew ahead of it is malformed. Deployed functions set it; a
-	// replay of history leaves it nil and trusts the file's times.
+	// Now is the receiver's clock. An event more than event.MaxSkew ahead of
+	// it is malformed (so one far-future event cannot age out shared
+	// history), and claims' leases are reckoned by it. Nil: the system
+	// clock for leases, and no bound on future times.
 	Now func() time.Time
+	// History: the events are a replay of the past, and state retention is
+	// judged against the newest event time seen so far rather than against
+	// Now. Deployed functions leave it false.
+	History bool
 }
 
 // Pipeline scores batches of events. It holds no per-batch state and is safe
@@ -91,6 +99,9 @@ type Config struct {
 type Pipeline struct {
 	c   Config
 	log *slog.Logger
+	// newest is the newest event time (unix seconds) accepted so far: the
+	// present of a replay.
+	newest atomic.Int64
 }
 
 // New checks the parts and returns a pipeline.
@@ -128,6 +139,98 @@ func New(c Config) (*Pipeline, error) {
 func (p *Pipeline) RulesVersion() string { return p.c.Rules.Version() }
 
 // Process handles one batch. It returns one Result per record, in order.
+// Whatever it cannot finish before ctx's deadline (less a reserve for the
+// caller to report it) fails as transient.
 func (p *Pipeline) Process(ctx context.Context, recs []Record) []Result {
 	return p.process(ctx, recs)
+}
+
+// Timing of an attempt.
+const (
+	// maxAttempt bounds one Process call that has no deadline of its own.
+	maxAttempt = 5 * time.Minute
+	// deadlineReserve is kept back from the caller's deadline, for it to
+	// report what failed (an SQS batch response) before it is cut off.
+	deadlineReserve = time.Second
+	// leaseMargin is added to an attempt's deadline to make its claims'
+	// lease: past it the attempt is certainly over (a Lambda invocation is
+	// stopped at its timeout), and another may take its events over.
+	leaseMargin = 30 * time.Second
+)
+
+// attempt bounds ctx for one Process call and returns when the call's
+// claims may be taken over.
+//
+// Deadlines are on the system clock, as contexts are; the lease is on the
+// receiver's clock, which other attempts read.
+func (p *Pipeline) attempt(ctx context.Context, now time.Time) (context.Context, time.Time, context.CancelFunc) {
+	left := maxAttempt
+	if d, ok := ctx.Deadline(); ok {
+		left = min(left, time.Until(d)-deadlineReserve)
+	}
+	ctx, cancel := context.WithTimeout(ctx, left)
+	return ctx, now.Add(max(left, 0) + leaseMargin), cancel
+}
+
+func (p *Pipeline) clock() time.Time {
+	if p.c.Now != nil {
+		return p.c.Now()
+	}
+	return time.Now()
+}
+
+// present is the time state retention is judged at: the receiver's clock,
+// or in a replay the newest event seen so far.
+func (p *Pipeline) present(now time.Time) time.Time {
+	if !p.c.History {
+		return now
+	}
+	if u := p.newest.Load(); u != 0 {
+		return time.Unix(u, 0).UTC()
+	}
+	return time.Time{}
+}
+
+// advance moves a replay's present forward to t.
+func (p *Pipeline) advance(t time.Time) {
+	u := t.Unix()
+	for {
+		cur := p.newest.Load()
+		if u <= cur || p.newest.CompareAndSwap(cur, u) {
+			return
+		}
+	}
+}
+
+// checkTime rejects an event dated too far ahead of the receiver's clock,
+// or older than state retention: counting it would write state that is
+// already past its deletion date, and its claim would not outlive it.
+func (p *Pipeline) checkTime(ev event.Event, now time.Time) error {
+	field, at := detailTime(ev)
+	if p.c.Now != nil {
+		horizon := now.Add(event.MaxSkew)
+		if ev.Time.After(horizon) {
+			return &event.FieldError{Field: "time", Reason: "more than " + event.MaxSkew.String() + " ahead of the receiver's clock"}
+		}
+		if at.After(horizon) {
+			return &event.FieldError{Field: field, Reason: "more than " + event.MaxSkew.String() + " ahead of the receiver's clock"}
+		}
+	}
+	if present := p.present(now); !present.IsZero() && at.Before(present.Add(-window.Retention)) {
+		return &event.FieldError{Field: field, Reason: fmt.Sprintf("older than the %d-day state retention", int(window.Retention.Hours()/24))}
+	}
+	return nil
+}
+
+// detailTime returns the name and value of the time an event happened.
+func detailTime(ev event.Event) (string, time.Time) {
+	switch {
+	case ev.Signup != nil:
+		return "detail.createdAt", ev.Signup.CreatedAt
+	case ev.Login != nil:
+		return "detail.at", ev.Login.At
+	case ev.Message != nil:
+		return "detail.sentAt", ev.Message.SentAt
+	}
+	return "time", ev.Time
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/mailtrust/abusescan/internal/account"
+	"github.com/mailtrust/abusescan/internal/claim"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/window"
 )
@@ -11,12 +12,22 @@ import (
 // Store is what the pipeline needs from storage. The DynamoDB and embedded
 // adapters implement it; internal/storetest holds the contract both pass.
 type Store interface {
+	// Claims reads the claims of events (claim.ID), strongly consistent;
+	// absent ones are absent from the map.
+	Claims(ctx context.Context, ids []string) (map[string]claim.Claim, error)
+	// PutClaims writes each claim that claim.Allowed lets replace the stored
+	// one, and returns one error per write: nil, one wrapping
+	// claim.ErrConflict, or a storage fault. A write the store repeated
+	// itself (its first answer lost) succeeds.
+	PutClaims(ctx context.Context, ws []claim.Write) []error
 	// Keys reads the stored attributes of keys; absent keys are absent from
 	// the map.
 	Keys(ctx context.Context, keys []window.Key) (map[window.Key]window.Attrs, error)
 	// UpdateKeys applies each delta to its key as one single-item write
-	// (window.Apply is the reference semantics) and returns one error per
-	// delta, nil where it was applied.
+	// (window.Apply is the reference semantics, on condition window.Check:
+	// a delta whose tokens are all there already is skipped, and succeeds),
+	// keeps the later of the stored and the delta's expiry, and returns one
+	// error per delta, nil where it was applied.
 	UpdateKeys(ctx context.Context, deltas []window.Delta) []error
 	// Accounts reads account records; absent ones are absent from the map.
 	Accounts(ctx context.Context, ids []string) (map[string]account.Account, error)

@@ -89,6 +89,7 @@ func Build(cfg config.Config, store pipeline.Store, rulesSrc, hashKey []byte, lo
 		Store: store, Geo: g, GeoCity: cfg.GeoCityDB != "", GeoASN: cfg.GeoASNDB != "",
 		Extractor: signal.NewExtractor(cat, Names{model}, dom),
 		Rules:     rs, Policy: cfg.Policy, Hasher: hasher, Logger: log, Now: now,
+		History: now == nil,
 	})
 	if err != nil {
 		g.Close()

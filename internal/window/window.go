@@ -14,6 +14,8 @@ package window
 
 import (
 	"cmp"
+	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -657,14 +659,19 @@ func dropOldest(bs []bucket, n int) []bucket {
 // Delta is one write to one key: counters to add to, attributes to set only
 // if absent, attributes to remove, and the new expiry. Applying the same
 // Delta's SetOnce twice has the effect of once; Incr does not, which is why
-// the pipeline checks membership before counting.
+// every delta the pipeline writes carries the write tokens of its events.
 type Delta struct {
 	Key     Key
 	Incr    Attrs
 	SetOnce Attrs
 	Remove  []string
+	// Tokens are attribute names (see Token) that the delta also sets, in
+	// SetOnce: the delta applies only where none of them is on the key yet
+	// (Check), which makes a repeated write of it harmless.
+	Tokens []string
 	// Expires is the unix time after which the whole item may be deleted
-	// (the store's TTL).
+	// (the store's TTL). A store keeps the later of the stored expiry and
+	// this one: no write moves a key's expiry backwards.
 	Expires int64
 }
 
@@ -689,14 +696,24 @@ func (d *Delta) Merge(d2 Delta) {
 			d.Remove = append(d.Remove, name)
 		}
 	}
+	for _, t := range d2.Tokens {
+		if !slices.Contains(d.Tokens, t) {
+			d.Tokens = append(d.Tokens, t)
+		}
+	}
 	d.Expires = max(d.Expires, d2.Expires)
 }
 
 // Apply applies d to stored attributes a, as a store must: the reference
-// semantics the storage contract tests hold every adapter to.
+// semantics the storage contract tests hold every adapter to. A delta that
+// Check refuses changes nothing. (Expires is not an attribute: a store keeps
+// max(stored, d.Expires) beside them.)
 func Apply(a Attrs, d Delta) Attrs {
 	if a == nil {
 		a = Attrs{}
+	}
+	if Check(a, d) != nil {
+		return a
 	}
 	for _, name := range d.Remove {
 		if _, inc := d.Incr[name]; inc {
@@ -713,4 +730,105 @@ func Apply(a Attrs, d Delta) Attrs {
 		}
 	}
 	return a
+}
+
+// Write tokens make a delta idempotent. The pipeline gives each event it
+// counts a token (the id of its claim) and sets it, in the same single-item
+// write, on every key the event is counted into. A delta whose tokens are
+// already on the key has been applied before (by an earlier attempt of the
+// same events, or by this write whose answer was lost), and a store must
+// not apply it again. A token is removed once its event's claim is done.
+const tokenPrefix = "t_"
+
+// Token returns the attribute name of the write token of a claim id.
+func Token(claimID string) string { return tokenPrefix + claimID }
+
+// TokenClaim returns the claim id of a token's attribute name, and whether
+// name is a token at all.
+func TokenClaim(name string) (string, bool) {
+	if len(name) > len(tokenPrefix) && name[:len(tokenPrefix)] == tokenPrefix {
+		return name[len(tokenPrefix):], true
+	}
+	return "", false
+}
+
+// Errors of conditional key writes.
+var (
+	// ErrApplied: every token of the delta is on the key already; the delta
+	// was applied before and a store skips it (and reports success).
+	ErrApplied = errors.New("delta already applied")
+	// ErrTokenConflict: some of the delta's tokens are on the key and some
+	// are not. Attempts of one event never split that way through the
+	// pipeline; a store refuses the delta, and the events are retried.
+	ErrTokenConflict = errors.New("delta partly applied before")
+)
+
+// Check reports whether d may be applied to stored attributes a: nil, or
+// ErrApplied, or ErrTokenConflict. It is the condition of every key write.
+func Check(a Attrs, d Delta) error {
+	if len(d.Tokens) == 0 {
+		return nil
+	}
+	present := 0
+	for _, t := range d.Tokens {
+		if _, ok := a[t]; ok {
+			present++
+		}
+	}
+	switch present {
+	case 0:
+		return nil
+	case len(d.Tokens):
+		return ErrApplied
+	}
+	return ErrTokenConflict
+}
+
+// Observe counts one event of account at t into the in-memory view r only,
+// so that later events of a batch see it; the write is built separately
+// (Delta.Add) once the events' claims are known to be held.
+func (r *Record) Observe(t time.Time, account string) {
+	r.add(t, account)
+}
+
+// Add merges into d the change that counting one event of account at t
+// makes to a key: one in each bucket, and the member if account is not "".
+func (d *Delta) Add(t time.Time, account string) {
+	f, h, dy := buckets(t)
+	if d.Incr == nil {
+		d.Incr = make(Attrs, 4)
+	}
+	d.Incr[cachedName(0, finePrefix[0], f)]++
+	d.Incr[cachedName(1, hourPrefix[0], h)]++
+	d.Incr[cachedName(2, dayPrefix[0], dy)]++
+	if account != "" {
+		if d.SetOnce == nil {
+			d.SetOnce = make(Attrs, 4)
+		}
+		name := memberPrefix + account
+		if v, ok := d.SetOnce[name]; !ok || t.Unix() < v {
+			d.SetOnce[name] = t.Unix()
+		}
+	}
+}
+
+// Newest returns the start of the newest 5-minute bucket that holds a count,
+// and false if the record holds none. Pruning is judged from it, so that one
+// event far ahead of the others cannot age out the history of a key.
+func (r Record) Newest() (time.Time, bool) {
+	if r.s == nil || len(r.s.fine)+len(r.s.hour)+len(r.s.day) == 0 {
+		return time.Time{}, false
+	}
+	var u int64 = math.MinInt64
+	step := int64(FineStep / time.Second)
+	if n := len(r.s.fine); n > 0 {
+		u = max(u, r.s.fine[n-1].idx*step)
+	}
+	if n := len(r.s.hour); n > 0 {
+		u = max(u, r.s.hour[n-1].idx*3600)
+	}
+	if n := len(r.s.day); n > 0 {
+		u = max(u, r.s.day[n-1].idx*86400)
+	}
+	return time.Unix(u, 0).UTC(), true
 }

@@ -1,0 +1,67 @@
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/signal"
+	"github.com/mailtrust/abusescan/internal/window"
+)
+
+// judge decides every new event of ws from its own inputs and the counts it
+// saw, on every core; an event taken over from an earlier attempt keeps the
+// decision recorded in its claim. Judging reads and writes nothing.
+func (p *Pipeline) judge(ctx context.Context, ws []*work, results []Result) {
+	parallel(len(ws), func(i int) {
+		w := ws[i]
+		if w.prev == nil {
+			w.dec = p.decide(ctx, w)
+		}
+		res := &results[w.idx]
+		res.Verdict, res.Score, res.Reasons, res.Cluster = w.dec.Verdict, w.dec.Score, w.dec.Reasons, w.dec.Cluster
+	})
+}
+
+// decide scores one signup: signals, rules, policy.
+func (p *Pipeline) decide(ctx context.Context, w *work) decided {
+	present := make(map[window.Kind]window.Counts, len(w.keys))
+	for i, k := range w.keys {
+		present[k.kind] = w.counts[i]
+	}
+	sig := p.c.Extractor.Extract(signal.Input{
+		Signup: w.su, Geo: w.geo, GeoCity: p.c.GeoCity, GeoASN: p.c.GeoASN,
+		Prefix: w.prefix, Counts: present,
+	})
+	reasons, score, evalErr := p.c.Rules.Score(sig)
+	if evalErr != nil {
+		p.log.LogAttrs(ctx, slog.LevelWarn, "rule evaluation", slog.String("eventId", w.ev.ID), slog.String("error", evalErr.Error()))
+	}
+	d := decided{Verdict: p.c.Policy.Decide(score, reasons), Score: score, Reasons: reasons, Rules: p.c.Rules.Version()}
+	if _, ok := d.Verdict.Action(); ok {
+		d.Cluster = cluster(w)
+	}
+	return d
+}
+
+// clusterKinds are the attributes that can link a campaign, most specific
+// first; an ASN links too many strangers to name a campaign.
+var clusterKinds = []window.Kind{window.Device, window.RecoveryPhone, window.RecoveryEmail, window.IP, window.Template, window.Prefix}
+
+// cluster names the shared attribute that links the account to the most
+// other recent signups, if any links at least three.
+func cluster(w *work) *queue.Cluster {
+	var best *queue.Cluster
+	for _, kind := range clusterKinds {
+		for i, k := range w.keys {
+			if k.kind != kind {
+				continue
+			}
+			size := int(w.counts[i].Last7d)
+			if size >= 3 && (best == nil || size > best.Size) {
+				best = &queue.Cluster{Key: string(k.key), Size: size}
+			}
+		}
+	}
+	return best
+}
