@@ -12,7 +12,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Errors returned by queue stores and transitions.
@@ -79,6 +82,88 @@ type Reason struct {
 	Points int    `json:"points"`
 	Detail string `json:"detail"`
 }
+
+// Bounds on an item's reasons. Reasons are rendered from rules files and
+// quote event text, so neither their number nor their size may depend on
+// either: the item must always fit a DynamoDB item (400 KB), and a refused
+// write would be retried as if it were a transient fault.
+const (
+	// MaxReasons bounds the reasons kept on an item, strongest first.
+	MaxReasons = 50
+	// MaxDetailBytes bounds one reason's detail.
+	MaxDetailBytes = 300
+)
+
+// Detail returns s as a reason's detail: characters that are not graphic
+// (controls, bidi and other format characters, line separators) escaped as
+// \uXXXX and invalid UTF-8 as \xXX, so that a detail shows exactly what it
+// holds wherever it is displayed; then cut to MaxDetailBytes on a character
+// boundary, ending with "…". Detail(Detail(s)) == Detail(s).
+func Detail(s string) string {
+	if len(s) <= MaxDetailBytes && !strings.ContainsFunc(s, func(r rune) bool { return !graphic(r) }) {
+		return s
+	}
+	const ellipsis = "…"
+	limit, cut := MaxDetailBytes, !fits(s)
+	if cut {
+		limit -= len(ellipsis)
+	}
+	var b strings.Builder
+	b.Grow(min(len(s), MaxDetailBytes))
+	for i := 0; i < len(s); {
+		piece, size := escaped(s, i)
+		if b.Len()+len(piece) > limit {
+			break
+		}
+		b.WriteString(piece)
+		i += size
+	}
+	if cut {
+		b.WriteString(ellipsis)
+	}
+	return b.String()
+}
+
+// escaped returns the character of s at i as Detail writes it, and its
+// length in s.
+func escaped(s string, i int) (string, int) {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return fmt.Sprintf(`\x%02x`, s[i]), size
+	case graphic(r):
+		return s[i : i+size], size
+	case r > 0xffff:
+		return fmt.Sprintf(`\U%08x`, r), size
+	}
+	return fmt.Sprintf(`\u%04x`, r), size
+}
+
+// fits reports whether s, escaped, fits in MaxDetailBytes. It stops at the
+// limit, so that a huge detail costs no more than a small one.
+func fits(s string) bool {
+	n := 0
+	for i := 0; i < len(s) && n <= MaxDetailBytes; {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			n += len(`\xff`)
+		case graphic(r):
+			n += size
+		case r > 0xffff:
+			n += len(`\U0010ffff`)
+		default:
+			n += len(`\uffff`)
+		}
+		i += size
+	}
+	return n <= MaxDetailBytes
+}
+
+// graphic reports whether r is safe to show as itself: letters, marks,
+// numbers, punctuation, symbols and spaces, but not U+FFFD, which stands for
+// bytes that were lost.
+func graphic(r rune) bool { return r != utf8.RuneError && unicode.IsGraphic(r) }
 
 // Cluster is the shared attribute linking an account to others of the same
 // campaign.
@@ -187,7 +272,7 @@ func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 	if cur == nil {
 		return Item{
 			AccountID: p.AccountID, Action: p.Action, Status: Pending,
-			Score: clampScore(p.Score), Reasons: sortReasons(slices.Clone(p.Reasons)),
+			Score: clampScore(p.Score), Reasons: boundReasons(slices.Clone(p.Reasons)),
 			Cluster: p.Cluster, EventIDs: []string{p.EventID},
 			CreatedAt: p.At, UpdatedAt: p.At, Version: 1, RulesVersion: p.RulesVersion,
 		}, true
@@ -198,17 +283,21 @@ func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 	next = *cur
 	next.Reasons = slices.Clone(cur.Reasons)
 	next.EventIDs = slices.Clone(cur.EventIDs)
-	newRule := false
 	for _, r := range p.Reasons {
 		i := slices.IndexFunc(next.Reasons, func(x Reason) bool { return x.Rule == r.Rule })
 		switch {
 		case i < 0:
 			next.Reasons = append(next.Reasons, r)
-			newRule = true
 		case r.Points > next.Reasons[i].Points:
 			next.Reasons[i] = r
 		}
 	}
+	next.Reasons = boundReasons(next.Reasons)
+	// Only a new rule that is kept counts: one cut by the bound is not
+	// evidence anybody will see.
+	newRule := slices.ContainsFunc(next.Reasons, func(r Reason) bool {
+		return !slices.ContainsFunc(cur.Reasons, func(c Reason) bool { return c.Rule == r.Rule })
+	})
 	if cur.Status.Closed() && !newRule {
 		// A person's decision stands against the evidence they saw.
 		return *cur, false
@@ -233,7 +322,6 @@ func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 	if len(next.EventIDs) > MaxEventIDs {
 		next.EventIDs = next.EventIDs[len(next.EventIDs)-MaxEventIDs:]
 	}
-	next.Reasons = sortReasons(next.Reasons)
 	next.UpdatedAt = laterOf(cur.UpdatedAt, p.At)
 	next.RulesVersion = cmp.Or(p.RulesVersion, cur.RulesVersion)
 	next.Version = cur.Version + 1
@@ -262,6 +350,19 @@ func Decide(cur Item, to Status, by, note string, at time.Time) (Item, error) {
 }
 
 func clampScore(s int) int { return min(max(s, 0), 100) }
+
+// boundReasons sorts rs, strongest first, keeps at most MaxReasons of them
+// and bounds their details, whoever made them.
+func boundReasons(rs []Reason) []Reason {
+	rs = sortReasons(rs)
+	if len(rs) > MaxReasons {
+		rs = rs[:MaxReasons]
+	}
+	for i := range rs {
+		rs[i].Detail = Detail(rs[i].Detail)
+	}
+	return rs
+}
 
 func sortReasons(rs []Reason) []Reason {
 	slices.SortStableFunc(rs, func(a, b Reason) int {

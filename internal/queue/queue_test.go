@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
@@ -579,5 +580,81 @@ func TestClosedItemsExpire(t *testing.T) {
 		Reasons: []Reason{{Rule: "r2", Points: 95, Detail: "new evidence"}}})
 	if !changed || reopened.Status != Pending || reopened.ExpiresAt != 0 {
 		t.Errorf("reopened item: changed %v status %s expiresAt %d, want pending and no expiry", changed, reopened.Status, reopened.ExpiresAt)
+	}
+}
+
+func TestDetail(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", MaxDetailBytes)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "27 signups from 198.51.100.0/24", "27 signups from 198.51.100.0/24"},
+		{"other scripts and emoji", `username "محمد" 王 😀`, `username "محمد" 王 😀`},
+		{"bidi override escaped", "name \u202emoc.elgoog", `name \u202emoc.elgoog`},
+		{"C1 and C0 escaped", "a\u0085b\x1b[31m\n", `a\u0085b\u001b[31m\u000a`},
+		{"invalid UTF-8 escaped", "a\xffb", `a\xffb`},
+		{"replacement character escaped", "a\uFFFDb", `a\ufffdb`},
+		{"at the limit", long, long},
+		{"one byte over", long + "b", long[:MaxDetailBytes-len("…")] + "…"},
+		{"cut on a character boundary", strings.Repeat("é", MaxDetailBytes), strings.Repeat("é", (MaxDetailBytes-len("…"))/2) + "…"},
+		{"cut never splits an escape", strings.Repeat("a", MaxDetailBytes-6) + "\u202e\u202e", strings.Repeat("a", MaxDetailBytes-6) + "…"},
+		{"escapes count towards the limit", strings.Repeat("\u202e", MaxDetailBytes), strings.Repeat(`\u202e`, (MaxDetailBytes-len("…"))/6) + "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := Detail(tt.in)
+			if got != tt.want {
+				t.Errorf("Detail(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if len(got) > MaxDetailBytes || !utf8.ValidString(got) {
+				t.Errorf("Detail(%q) = %d bytes (valid UTF-8 %v), want at most %d", tt.in, len(got), utf8.ValidString(got), MaxDetailBytes)
+			}
+			if again := Detail(got); again != got {
+				t.Errorf("Detail is not idempotent: %q, then %q", got, again)
+			}
+		})
+	}
+}
+
+// TestRaiseBoundsReasons holds an item to a size DynamoDB accepts whatever
+// the rules render: a bounded number of reasons, each of bounded size.
+func TestRaiseBoundsReasons(t *testing.T) {
+	t.Parallel()
+	many := func(prefix string, n, points int) []Reason {
+		var out []Reason
+		for i := range n {
+			out = append(out, Reason{Rule: fmt.Sprintf("%s%03d", prefix, i), Points: points, Detail: strings.Repeat("x\u202e", 1<<10)})
+		}
+		return out
+	}
+	check := func(t *testing.T, it Item) {
+		t.Helper()
+		if len(it.Reasons) > MaxReasons {
+			t.Errorf("%d reasons, want at most %d", len(it.Reasons), MaxReasons)
+		}
+		for _, r := range it.Reasons {
+			if len(r.Detail) > MaxDetailBytes || strings.ContainsRune(r.Detail, '\u202e') {
+				t.Errorf("reason %s: detail of %d bytes, or with a raw bidi control", r.Rule, len(r.Detail))
+			}
+		}
+	}
+	created, _ := Raise(nil, proposal("e1", Review, 60, many("a", 2*MaxReasons, 1)))
+	check(t, created)
+
+	// A stronger rule displaces the weakest; a weaker one that would be cut
+	// does not reopen a closed item, as nobody would see it.
+	raised, changed := Raise(&created, proposal("e2", Review, 60, many("b", 1, 5)))
+	if !changed || raised.Reasons[0].Rule != "b000" {
+		t.Errorf("stronger new rule: changed %v, first reason %s", changed, raised.Reasons[0].Rule)
+	}
+	check(t, raised)
+	closed, err := Decide(raised, Dismissed, "ana", "checked", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, changed := Raise(&closed, proposal("e3", Review, 60, many("c", 1, 0))); changed {
+		t.Error("a closed item reopened for a rule cut by the bound")
 	}
 }
