@@ -16,8 +16,11 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
+	"text/template/parse"
+	"unicode/utf8"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/cost"
@@ -49,6 +52,14 @@ const (
 	// maxSignalText bounds the size of a string signal for the estimate: no
 	// event field is longer (internal/event's limits).
 	maxSignalText = 1024
+	// maxReasonSource bounds a reason template as written, and
+	// maxReasonEstimate the most it may render by the estimate made at load
+	// (estimateList), so that rendering a reason costs little whatever the
+	// rules file says; what it renders is cut to queue.MaxDetailBytes.
+	maxReasonSource   = 500
+	maxReasonEstimate = 4 << 10
+	// maxQuotedRunes bounds one value quoted into a reason.
+	maxQuotedRunes = 64
 )
 
 // file is the YAML form of a rules file.
@@ -123,9 +134,12 @@ func Parse(src []byte, cat *signal.Catalog) (*Set, error) {
 		case strings.TrimSpace(r.Reason) == "":
 			errs = append(errs, fmt.Errorf("%s: reason is empty", label))
 			continue
+		case len(r.Reason) > maxReasonSource:
+			errs = append(errs, fmt.Errorf("%s: reason is %d bytes, more than %d", label, len(r.Reason), maxReasonSource))
+			continue
 		}
 		seen[r.Name] = true
-		c, err := compile(env, r, zero)
+		c, err := compile(env, cat, r, zero)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", label, err))
 			continue
@@ -163,7 +177,7 @@ func celType(t signal.Type) *cel.Type {
 	}
 }
 
-func compile(env *cel.Env, r Rule, zero signal.Set) (compiled, error) {
+func compile(env *cel.Env, cat *signal.Catalog, r Rule, zero signal.Set) (compiled, error) {
 	ast, iss := env.Compile(r.When)
 	if iss.Err() != nil {
 		return compiled{}, fmt.Errorf("when: %w", iss.Err())
@@ -186,9 +200,21 @@ func compile(env *cel.Env, r Rule, zero signal.Set) (compiled, error) {
 	if err != nil {
 		return compiled{}, fmt.Errorf("reason: %w", err)
 	}
+	// The estimate comes before any execution: a template that renders
+	// without bound must not be run even once.
+	if len(tpl.Templates()) > 1 {
+		return compiled{}, errors.New("reason: defines templates, which a reason may not")
+	}
+	size, err := estimateList(cat, tpl.Root)
+	if err != nil {
+		return compiled{}, fmt.Errorf("reason: %w", err)
+	}
+	if size > maxReasonEstimate {
+		return compiled{}, fmt.Errorf("reason: may render %d bytes, more than %d", size, maxReasonEstimate)
+	}
 	// Executing against zero values catches references to unknown signals
 	// now rather than when the rule first fires in production.
-	if err := tpl.Execute(&strings.Builder{}, zero.Map()); err != nil {
+	if err := tpl.Execute(&strings.Builder{}, templateData(zero)); err != nil {
 		return compiled{}, fmt.Errorf("reason: %w", err)
 	}
 	if _, _, err := prg.Eval(activation{zero}); err != nil {
@@ -199,14 +225,206 @@ func compile(env *cel.Env, r Rule, zero signal.Set) (compiled, error) {
 
 var funcs = template.FuncMap{
 	// x formats a ratio for people: 9.4 -> "9", 1.26 -> "1.3".
-	"x": func(f float64) string {
-		if f >= 10 || f == math.Trunc(f) {
-			return fmt.Sprintf("%.0f", f)
-		}
-		return fmt.Sprintf("%.1f", f)
-	},
+	"x": ratio,
 	// pct formats 0..1 as a percentage.
-	"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+	"pct": func(f float64) string {
+		if math.Abs(f) < 1e4 {
+			return fmt.Sprintf("%.0f%%", f*100)
+		}
+		return ratio(f*100) + "%"
+	},
+}
+
+// ratio formats f for people, in at most maxFuncOutput bytes: "%.0f" of
+// 1e300 would be 301 digits.
+func ratio(f float64) string {
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) >= 1e6:
+		return strconv.FormatFloat(f, 'g', 3, 64)
+	case f >= 10 || f == math.Trunc(f):
+		return fmt.Sprintf("%.0f", f)
+	}
+	return fmt.Sprintf("%.1f", f)
+}
+
+// quoted is a string signal as a reason template sees it: printed, it is
+// quoted, escaped and cut to maxQuotedRunes, because most string signals
+// are text from the event (a username, a language tag, a time zone) or from
+// data the attacker can influence (the name of the AS it registered). A
+// reason then shows clearly where such a value starts and ends, and can
+// neither forge the rest of the sentence nor carry markup or controls
+// unquoted to a review page. Comparisons (eq .channel "web") see the value
+// itself.
+type quoted string
+
+// String returns the value quoted as a Go string literal would be:
+// non-printable characters escaped, other scripts kept.
+func (q quoted) String() string {
+	s := string(q)
+	if utf8.RuneCountInString(s) > maxQuotedRunes {
+		n := 0
+		for i := range s {
+			if n == maxQuotedRunes {
+				s = s[:i] + "…"
+				break
+			}
+			n++
+		}
+	}
+	return strconv.Quote(s)
+}
+
+// formatted are the string signals the scanner writes itself from parsed
+// values, which cannot carry hostile text: they are shown as they are.
+var formatted = map[string]bool{"ip": true, "net": true}
+
+// templateData returns the signals as reason templates see them.
+func templateData(sig signal.Set) map[string]any {
+	m := sig.Map()
+	for k, v := range m {
+		if s, ok := v.(string); ok && !formatted[k] {
+			m[k] = quoted(s)
+		}
+	}
+	return m
+}
+
+// Output bounds for the size estimate of a reason template.
+const (
+	maxFuncOutput   = 24 // x, pct, a number, a bool
+	maxQuotedOutput = len(`""…`) + maxQuotedRunes*len(`\U0010ffff`)
+	maxPlainOutput  = 64 // an address or prefix the scanner formatted
+)
+
+// estimateList returns the most bytes a template list can render, or an
+// error for a construct whose output cannot be bounded: loops (range over an
+// int repeats its body that many times), calls of other templates, printf
+// and friends (a width of %999999d), and printing the whole signal set.
+func estimateList(cat *signal.Catalog, l *parse.ListNode) (int, error) {
+	if l == nil {
+		return 0, nil
+	}
+	total := 0
+	for _, n := range l.Nodes {
+		var size int
+		var err error
+		switch n := n.(type) {
+		case *parse.TextNode:
+			size = len(n.Text)
+		case *parse.CommentNode:
+		case *parse.ActionNode:
+			size, err = estimatePipe(cat, n.Pipe)
+		case *parse.IfNode:
+			if _, err = estimatePipe(cat, n.Pipe); err != nil {
+				break
+			}
+			var a, b int
+			if a, err = estimateList(cat, n.List); err != nil {
+				break
+			}
+			b, err = estimateList(cat, n.ElseList)
+			size = max(a, b)
+		default:
+			err = fmt.Errorf("%s is not allowed in a reason (only text, signals, if/else and the functions %s)", n, strings.Join(allowedFuncs(), ", "))
+		}
+		if err != nil {
+			return 0, err
+		}
+		total += size
+		if total > maxReasonEstimate {
+			return total, nil
+		}
+	}
+	return total, nil
+}
+
+// funcOutput bounds the output of the functions a reason may call; and, or
+// return one of their arguments (-1).
+var funcOutput = map[string]int{
+	"x": maxFuncOutput, "pct": maxFuncOutput, "len": maxFuncOutput, "not": maxFuncOutput,
+	"eq": maxFuncOutput, "ne": maxFuncOutput, "lt": maxFuncOutput, "le": maxFuncOutput,
+	"gt": maxFuncOutput, "ge": maxFuncOutput, "and": -1, "or": -1,
+}
+
+func allowedFuncs() []string {
+	names := make([]string, 0, len(funcOutput))
+	for name := range funcOutput {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func estimatePipe(cat *signal.Catalog, p *parse.PipeNode) (int, error) {
+	if len(p.Decl) > 0 {
+		return 0, fmt.Errorf("%s: variables are not allowed in a reason", p)
+	}
+	out := 0
+	for _, c := range p.Cmds {
+		size, err := estimateCmd(cat, c, out)
+		if err != nil {
+			return 0, err
+		}
+		out = size
+	}
+	return out, nil
+}
+
+// estimateCmd bounds one command of a pipeline; piped is the bound of the
+// previous command's output, passed to this one as its last argument.
+func estimateCmd(cat *signal.Catalog, c *parse.CommandNode, piped int) (int, error) {
+	if id, ok := c.Args[0].(*parse.IdentifierNode); ok {
+		bound, ok := funcOutput[id.Ident]
+		if !ok {
+			return 0, fmt.Errorf("%s: function %s is not allowed in a reason", c, id.Ident)
+		}
+		largest := piped
+		for _, a := range c.Args[1:] {
+			size, err := estimateArg(cat, a)
+			if err != nil {
+				return 0, err
+			}
+			largest = max(largest, size)
+		}
+		if bound < 0 {
+			return largest, nil
+		}
+		return bound, nil
+	}
+	if len(c.Args) != 1 {
+		return 0, fmt.Errorf("%s: not a signal or a function call", c)
+	}
+	return estimateArg(cat, c.Args[0])
+}
+
+func estimateArg(cat *signal.Catalog, n parse.Node) (int, error) {
+	switch n := n.(type) {
+	case *parse.FieldNode:
+		if len(n.Ident) != 1 {
+			return 0, fmt.Errorf("%s: not a signal", n)
+		}
+		i, ok := cat.Index(n.Ident[0])
+		if !ok {
+			return 0, fmt.Errorf("%s: no such signal", n)
+		}
+		def := cat.Defs()[i]
+		switch {
+		case def.Type != signal.String:
+			return maxFuncOutput, nil
+		case formatted[def.Name]:
+			return maxPlainOutput, nil
+		}
+		return maxQuotedOutput, nil
+	case *parse.StringNode:
+		return len(n.Quoted), nil
+	case *parse.NumberNode:
+		return len(n.Text), nil
+	case *parse.BoolNode:
+		return len("false"), nil
+	case *parse.PipeNode:
+		return estimatePipe(cat, n)
+	}
+	return 0, fmt.Errorf("%s is not allowed in a reason", n)
 }
 
 func zeroSet(cat *signal.Catalog) signal.Set {
@@ -277,17 +495,32 @@ func (s *Set) Score(sig signal.Set) (reasons []queue.Reason, score int, err erro
 			continue
 		}
 		if data == nil {
-			data = sig.Map()
+			data = templateData(sig)
 		}
-		var b strings.Builder
-		if err := r.reason.Execute(&b, data); err != nil {
+		// The estimate bounds what a reason renders; the writer's cap holds
+		// even were the estimate wrong.
+		w := capWriter{max: maxReasonEstimate}
+		if err := r.reason.Execute(&w, data); err != nil {
 			errs = append(errs, fmt.Errorf("rule %s reason: %w", r.Name, err))
 		}
-		reasons = append(reasons, queue.Reason{Rule: r.Name, Points: r.Points, Detail: b.String()})
+		reasons = append(reasons, queue.Reason{Rule: r.Name, Points: r.Points, Detail: queue.Detail(w.b.String())})
 		total += r.Points
 	}
 	slices.SortStableFunc(reasons, func(a, b queue.Reason) int {
 		return cmp.Or(cmp.Compare(b.Points, a.Points), cmp.Compare(a.Rule, b.Rule))
 	})
 	return reasons, min(max(total, 0), 100), errors.Join(errs...)
+}
+
+// capWriter keeps the first max bytes written to it and drops the rest.
+type capWriter struct {
+	b   strings.Builder
+	max int
+}
+
+func (w *capWriter) Write(p []byte) (int, error) {
+	if room := w.max - w.b.Len(); room > 0 {
+		w.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
 }

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mailtrust/abusescan/internal/decision"
+	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/rules"
 	"github.com/mailtrust/abusescan/internal/signal"
 )
@@ -282,5 +284,125 @@ rules:
 	cheap := strings.Replace(src, `username.split("").all(a, address_domain.split("").all(b, a == b))`, `username.startsWith("x")`, 1)
 	if _, err := rules.Parse([]byte(cheap), cat); err != nil {
 		t.Errorf("a cheap rule was rejected: %v", err)
+	}
+}
+
+// TestReasonQuotesEventText reproduces the "Hostile text" report: HTML in an
+// Accept-Language header was stored verbatim in a reason's detail. Text an
+// attacker chose now shows quoted, escaped and cut, so a reader (and a
+// review page, which escapes HTML) sees exactly where it starts and ends.
+func TestReasonQuotesEventText(t *testing.T) {
+	t.Parallel()
+	rs, cat := defaultSet(t)
+	mismatch := []any{"lang_mismatch", true, "country_mismatch", true, "ip_country", "FR"}
+	random := []any{"username_letters", int64(9), "username_randomness", 0.9}
+	tests := []struct {
+		name string
+		sig  map[string]any
+		rule string
+		want string
+	}{
+		{"HTML in the language", with(base(), append(mismatch, "lang", "<script>alert(1)</script>")...), "language_region_not_ip_country",
+			`language "<script>alert(1)</script>" and claimed country "US" do not match the IP's country "FR"`},
+		{"quotes in the language cannot end the quote", with(base(), append(mismatch, "lang", `en" and all is fine "`)...), "language_region_not_ip_country",
+			`language "en\" and all is fine \"" and claimed country "US" do not match the IP's country "FR"`},
+		{"bidi override in the username", with(base(), append(random, "username", "xkq\u202ezvbwt")...), "random_username",
+			`username "xkq\u202ezvbwt" is random letters, unlike real names (90%)`},
+		{"other scripts kept", with(base(), append(random, "username", "ксюшаплюс")...), "random_username",
+			`username "ксюшаплюс" is random letters, unlike real names (90%)`},
+		{"long value cut to 64 characters", with(base(), append(random, "username", strings.Repeat("щ", 100))...), "random_username",
+			`username "` + strings.Repeat("щ", 64) + `…" is random letters, unlike real names (90%)`},
+		{"addresses the scanner formatted are not quoted", with(base(), "tor", true, "ip", "198.51.100.23"), "tor_exit",
+			"signed up from a Tor exit node (198.51.100.23)"},
+		{"a huge ratio stays short", with(base(), "ip_1h", int64(9), "ip_spike", 1e300), "ip_burst",
+			`9 signups from 73.45.1.2 in 1 h, 1e+300x its usual rate`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			reasons, _, err := rs.Score(signal.FromMap(cat, tt.sig))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range reasons {
+				if r.Rule == tt.rule {
+					if got := r.Detail; got != tt.want {
+						t.Errorf("detail\n got %s\nwant %s", got, tt.want)
+					}
+					return
+				}
+			}
+			t.Errorf("%s did not fire: %v", tt.rule, reasons)
+		})
+	}
+}
+
+// TestReasonTemplateBounded reproduces the "Hostile text" report: a reason
+// template rendered 2 MB per event (226 MB for 60 events), which DynamoDB
+// then refused and the pipeline retried as a transient fault. A template
+// whose output cannot be bounded is now refused at load, by rule name.
+func TestReasonTemplateBounded(t *testing.T) {
+	t.Parallel()
+	cat := signal.NewCatalog()
+	tests := []struct {
+		name   string
+		reason string
+		want   string // in the error; "" = accepted
+	}{
+		{"range over a number", `{{range 2000000}}{{$.username}}{{end}}`, "not allowed"},
+		{"range over a signal", `{{range .ip_1h}}x{{end}}`, "not allowed"},
+		{"printf width", `{{printf "%2000000d" 1}}`, "function printf"},
+		{"template call", `{{define "a"}}{{template "a"}}{{template "a"}}{{end}}{{template "a"}}`, "defines templates"},
+		{"the whole signal set", `{{.}}`, "not allowed"},
+		{"with", `{{with .username}}{{.}}{{end}}`, "not allowed"},
+		{"variable", `{{$u := .username}}{{$u}}`, "variables"},
+		{"slice", `{{slice .username 1}}`, "function slice"},
+		{"html", `{{html .username}}`, "function html"},
+		{"unknown signal", `{{.no_such_signal}}`, "no such signal"},
+		{"too long as written", strings.Repeat("a", 501), "more than 500"},
+		{"too many quoted values", strings.Repeat("{{.username}} ", 7), "may render"},
+		{"if, else and comparisons", `{{if eq .channel "web"}}web{{else if and .tor (gt .ip_1h 3)}}tor{{else}}{{or .lang "none"}}{{end}}`, ""},
+		{"functions in a pipeline", `{{.ip_spike | x}}x, {{pct .captcha}}, {{len .username}} letters`, ""},
+		{"six quoted values", strings.Repeat("{{.username}} ", 6), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			src := "version: 1\nrules:\n  - name: ok\n    when: tor\n    points: 1\n    reason: x\n" +
+				"  - name: big\n    when: tor\n    points: 10\n    reason: '" + strings.ReplaceAll(tt.reason, "'", "''") + "'\n"
+			_, err := rules.Parse([]byte(src), cat)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("rejected: %v", err)
+			case tt.want == "":
+			case !errors.Is(err, rules.ErrInvalid) || !strings.Contains(err.Error(), "rule 2 (big)") || !strings.Contains(err.Error(), tt.want):
+				t.Errorf("error %v, want ErrInvalid naming rule 2 (big) and saying %q", err, tt.want)
+			case strings.Contains(err.Error(), "(ok)"):
+				t.Errorf("error blames the good rule: %v", err)
+			}
+		})
+	}
+}
+
+// TestReasonRenderBounded: whatever a template allowed at load renders, the
+// detail is at most queue.MaxDetailBytes of valid UTF-8.
+func TestReasonRenderBounded(t *testing.T) {
+	t.Parallel()
+	cat := signal.NewCatalog()
+	src := "version: 1\nrules:\n  - name: wide\n    when: tor\n    points: 10\n" +
+		"    reason: '{{.username}} {{.asn_org}} {{.lang}} {{.timezone}} {{.address_domain}} {{.channel}}'\n"
+	rs, err := rules.Parse([]byte(src), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("\u0301é", 500) // combining marks: many bytes, nothing escaped
+	sig := with(base(), "tor", true, "username", long, "asn_org", long, "lang", long, "timezone", long, "address_domain", long, "channel", long)
+	reasons, _, err := rs.Score(signal.FromMap(cat, sig))
+	if err != nil || len(reasons) != 1 {
+		t.Fatalf("Score = %v, %v", reasons, err)
+	}
+	got := reasons[0].Detail
+	if len(got) > queue.MaxDetailBytes || !utf8.ValidString(got) || !strings.HasSuffix(got, "…") {
+		t.Errorf("detail of %d bytes (valid UTF-8 %v), want at most %d ending with …: %q", len(got), utf8.ValidString(got), queue.MaxDetailBytes, got)
 	}
 }
