@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"regexp"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -204,7 +203,7 @@ func (inv *invocation) count(rs []pipeline.Result) {
 }
 
 // logFailure logs one failed record: its ids, whether it is malformed or
-// transient, the field at fault, and the error with quoted values elided.
+// transient, the field at fault, and the error redacted.
 // Never the body: it is personal data.
 func (inv *invocation) logFailure(ctx context.Context, rec pipeline.Record, r pipeline.Result) {
 	eventID := r.EventID
@@ -252,7 +251,7 @@ func (inv *invocation) logSummary(ctx context.Context, d time.Duration, err erro
 		slog.Float64("durationMs", float64(d.Microseconds())/1000),
 	}
 	if inv.metricsErr != nil {
-		attrs = append(attrs, slog.String("metricsError", inv.metricsErr.Error()))
+		attrs = append(attrs, slog.String("metricsError", redact(inv.metricsErr)))
 	}
 	inv.log.LogAttrs(ctx, slog.LevelInfo, "invocation", attrs...)
 }
@@ -272,7 +271,7 @@ func verdicts(by map[string]int) map[string]int {
 }
 
 // recordError is a direct event's failure as the handler returns it: its
-// message names the event and the field but elides quoted values, since the
+// message names the event and the field but is redacted, since the
 // runtime writes it to the log and to the failure destination. It unwraps to
 // the pipeline's error, so errors.Is(err, event.ErrMalformed) still holds.
 type recordError struct {
@@ -285,24 +284,6 @@ func (e *recordError) Error() string {
 }
 
 func (e *recordError) Unwrap() error { return e.err }
-
-// quoted matches a Go-quoted string, which is how the event package (and
-// this code) embeds input values in error messages.
-var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
-
-// maxErrorLen bounds a logged error message.
-const maxErrorLen = 512
-
-// redact returns err's message with every quoted value replaced by "…", so
-// that an address, phone number or IP that made an event malformed is not
-// copied into the logs.
-func redact(err error) string {
-	s := quoted.ReplaceAllLiteralString(err.Error(), `"…"`)
-	if len(s) > maxErrorLen {
-		s = s[:maxErrorLen] + "…"
-	}
-	return s
-}
 
 // envelopeID returns the id of the envelope in body, or "" when body has
 // none that can be logged. It only labels log lines and errors; the

@@ -524,24 +524,3 @@ func TestHandlerMetricsFailureDoesNotFailTheBatch(t *testing.T) {
 		t.Errorf("summary line does not report the metrics error:\n%s", logs.String())
 	}
 }
-
-func TestRedact(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		err  error
-		want string
-	}{
-		{&event.FieldError{Field: "detail.ip", Reason: `"203.0.113.300" is not an IPv4 or IPv6 address`}, `detail.ip: "…" is not an IPv4 or IPv6 address`},
-		{&event.FieldError{Field: "detail.recoveryEmail", Reason: `domain "x\"y" is not a valid host name`}, `detail.recoveryEmail: domain "…" is not a valid host name`},
-		{&event.FieldError{Field: "detail.accountId", Reason: "missing"}, "detail.accountId: missing"},
-		{errors.New(strings.Repeat("x", 600)), strings.Repeat("x", 512) + "…"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.want[:min(len(tc.want), 30)], func(t *testing.T) {
-			t.Parallel()
-			if got := redact(tc.err); got != tc.want {
-				t.Errorf("redact = %q, want %q", got, tc.want)
-			}
-		})
-	}
-}

@@ -36,7 +36,7 @@ func main() {
 // build reads the configuration and assembles the handler; the logger it
 // returns is usable even when it fails.
 func build(ctx context.Context) (func(context.Context, json.RawMessage) (any, error), *slog.Logger, error) {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	log := newLogger(os.Stdout, slog.LevelInfo)
 	h, err := assemble(ctx, &log)
 	return h, log, err
 }
@@ -49,7 +49,7 @@ func assemble(ctx context.Context, logp **slog.Logger) (func(context.Context, js
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(os.Stdout, cfg.LogLevel)
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("aws configuration: %w", err)
