@@ -119,9 +119,7 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	rep.Events = t.read
 	rep.RulesVersion = sc.Rules.Version()
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := WriteJSON(stdout, rep, "  "); err != nil {
 			return err
 		}
 	} else {
@@ -278,7 +276,7 @@ func (r report) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "group\taccounts\tsuspend\treview\tqueued\t")
 	row := func(g group) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f%%\t\n", g.Name, g.Accounts, g.Suspend, g.Review, 100*g.Rate)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f%%\t\n", Escape(g.Name), g.Accounts, g.Suspend, g.Review, 100*g.Rate)
 	}
 	for _, g := range r.ByCampaign {
 		row(g)
@@ -380,7 +378,7 @@ func explainCases(w io.Writer, labs []synth.Label, verdicts map[string]verdictOf
 		v := verdicts[l.AccountID]
 		if l.Campaign == "" && rank(v.verdict) > 0 && fp < n {
 			fp++
-			fmt.Fprintf(w, "  %s [%s] %s %d: %v\n", l.AccountID, l.Kind, v.verdict, v.score, v.detail)
+			fmt.Fprintf(w, "  %s [%s] %s %d: %s\n", Escape(l.AccountID), Escape(l.Kind), v.verdict, v.score, escapeAll(v.detail))
 		}
 	}
 	fmt.Fprintln(w, "campaign accounts missed:")
@@ -388,7 +386,7 @@ func explainCases(w io.Writer, labs []synth.Label, verdicts map[string]verdictOf
 		v := verdicts[l.AccountID]
 		if l.Campaign != "" && rank(v.verdict) == 0 && fn < n {
 			fn++
-			fmt.Fprintf(w, "  %s [%s %s] %d: %v\n", l.AccountID, l.Campaign, l.Kind, v.score, v.detail)
+			fmt.Fprintf(w, "  %s [%s %s] %d: %s\n", Escape(l.AccountID), Escape(l.Campaign), Escape(l.Kind), v.score, escapeAll(v.detail))
 		}
 	}
 }

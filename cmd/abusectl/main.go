@@ -66,10 +66,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case err == nil:
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "abusectl %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "abusectl %s: %s\n", args[0], Escape(err.Error()))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "abusectl %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "abusectl %s: %s\n", args[0], Escape(err.Error()))
 		return 1
 	}
 }

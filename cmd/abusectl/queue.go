@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,7 +46,7 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if err != nil {
 			return err
 		}
-		return writeItems(stdout, items)
+		return WriteItems(stdout, items)
 	case "show":
 		if err := parseInterleaved(fs, rest, 1); err != nil {
 			return err
@@ -61,9 +60,7 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if err != nil {
 			return err
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(it)
+		return WriteJSON(stdout, it, "  ")
 	case "release", "dismiss", "apply":
 		by := fs.String("by", "", "who decided (required)")
 		note := fs.String("note", "", "why (required)")
@@ -83,7 +80,7 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if err != nil {
 			return err
 		}
-		return writeItems(stdout, []queue.Item{it})
+		return WriteItems(stdout, []queue.Item{it})
 	}
 	return fmt.Errorf("%w: unknown queue command %q", errUsage, sub)
 }

@@ -40,7 +40,7 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Fprintf(stdout, "%s: %d rules, version %s\n", name, len(rs.Rules()), rs.Version())
+		fmt.Fprintf(stdout, "%s: %d rules, version %s\n", Escape(name), len(rs.Rules()), rs.Version())
 		return nil
 	}
 	return fmt.Errorf("%w: unknown rules command %q", errUsage, args[0])

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/mailtrust/abusescan/internal/queue"
+)
+
+// What abusectl prints comes in part from events and from the queue, and
+// such text is hostile: a right-to-left override makes a username read
+// backwards, a C1 or escape sequence drives the terminal it is printed on.
+// Every string printed in text form goes through Escape, and every JSON
+// document through WriteJSON.
+
+// Escape returns s fit to print on a terminal: every character that is not
+// graphic (C0 and C1 controls, DEL, bidi and other format characters, line
+// and paragraph separators) is written as \uXXXX (\UXXXXXXXX beyond the
+// BMP) and every byte of invalid UTF-8 as \xXX; letters of every script,
+// marks, digits, punctuation, symbols and spaces are kept.
+func Escape(s string) string {
+	if !needsEscape(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case printable(r):
+			b.WriteString(s[i : i+size])
+		case r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// printable reports whether r may go to a terminal as itself. U+FFFD is
+// escaped too: it may be a sign of text already damaged.
+func printable(r rune) bool { return r != utf8.RuneError && unicode.IsGraphic(r) }
+
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			// Only non-ASCII needs the slower look.
+			return strings.ContainsFunc(s[i:], func(r rune) bool { return !printable(r) })
+		}
+	}
+	return false
+}
+
+// WriteJSON writes v as one JSON document followed by a newline, indented
+// by indent ("" for one line), with every character that is not printable
+// written as a \u escape. encoding/json escapes C0 controls and U+2028/9,
+// but writes C1 controls, DEL and bidi overrides raw; outside strings, JSON
+// is ASCII, so such characters can only stand inside a string literal,
+// where the escape decodes to the very same string.
+func WriteJSON(w io.Writer, v any, indent string) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeJSON(buf.Bytes()))
+	return err
+}
+
+// escapeJSON rewrites the non-printable characters of the JSON document b
+// as \u escapes (pairs of them beyond the BMP). encoding/json has already
+// made b valid UTF-8.
+func escapeJSON(b []byte) []byte {
+	clean := true
+	for i := 0; i < len(b); i++ {
+		if b[i] >= 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r < 0x7f || printable(r):
+			// ASCII below DEL is left to encoding/json, which escaped
+			// what it must.
+			out = append(out, b[i:i+size]...)
+		case r > 0xffff:
+			hi, lo := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
+		default:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		i += size
+	}
+	return out
+}
+
+// WriteItems writes queue items as JSON Lines, one item a line, escaped as
+// WriteJSON escapes. It is how every command prints items.
+func WriteItems(w io.Writer, items []queue.Item) error {
+	bw := bufio.NewWriter(w)
+	for _, it := range items {
+		if err := WriteJSON(bw, it, ""); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// escapeAll formats ss as %v does, each string escaped.
+func escapeAll(ss []string) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = Escape(s)
+	}
+	return fmt.Sprint(out)
+}
