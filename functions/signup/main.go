@@ -19,6 +19,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/awsparam"
 	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/dynamo"
+	"github.com/mailtrust/abusescan/internal/keyhash"
 	"github.com/mailtrust/abusescan/internal/setup"
 )
 
@@ -60,11 +61,11 @@ func assemble(ctx context.Context, logp **slog.Logger) (func(context.Context, js
 			return nil, fmt.Errorf("rules: %w", err)
 		}
 	}
-	key := []byte(cfg.HashKey)
-	if cfg.HashKeyParam != "" {
-		if key, err = awsparam.Fetch(ctx, awsCfg, "ssm:"+cfg.HashKeyParam); err != nil {
-			return nil, fmt.Errorf("hash key: %w", err)
-		}
+	key, err := hashKey(ctx, cfg, func(ctx context.Context, name string) ([]byte, error) {
+		return awsparam.Fetch(ctx, awsCfg, "ssm:"+name)
+	})
+	if err != nil {
+		return nil, err
 	}
 	client, err := dynamo.NewClient(ctx, cfg.DynamoEndpoint)
 	if err != nil {
@@ -82,4 +83,22 @@ func assemble(ctx context.Context, logp **slog.Logger) (func(context.Context, js
 	log.Info("ready", slog.String("rulesVersion", sc.Rules.Version()), slog.Bool("shadow", cfg.Policy.Shadow),
 		slog.Int("reviewThreshold", cfg.Policy.Review), slog.Int("suspendThreshold", cfg.Policy.Suspend))
 	return newHandler(sc.Pipeline, log, os.Stdout), nil
+}
+
+// hashKey returns the key for hashing personal values: the value of the SSM
+// parameter HASH_KEY_PARAM names, read by fetch, or else HASH_KEY, which
+// config.Load has checked. A parameter's value is checked here, to the same
+// rule; errors name the parameter, never the key.
+func hashKey(ctx context.Context, cfg config.Config, fetch func(ctx context.Context, name string) ([]byte, error)) ([]byte, error) {
+	if cfg.HashKeyParam == "" {
+		return []byte(cfg.HashKey), nil
+	}
+	key, err := fetch(ctx, cfg.HashKeyParam)
+	if err == nil {
+		err = keyhash.Check(key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("HASH_KEY_PARAM %s: %w", cfg.HashKeyParam, err)
+	}
+	return key, nil
 }

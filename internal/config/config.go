@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mailtrust/abusescan/internal/decision"
+	"github.com/mailtrust/abusescan/internal/keyhash"
 )
 
 // Config is every setting of a function. The README's configuration table
@@ -30,7 +31,9 @@ type Config struct {
 	Policy      decision.Policy
 
 	// HashKeyParam names the SSM SecureString holding the key for hashing
-	// personal values; HashKey gives the key directly (local runs only).
+	// personal values; HashKey gives the key directly (local runs only),
+	// and Load refuses it unless it passes keyhash.Check. The parameter's
+	// key is checked when it is fetched.
 	HashKeyParam, HashKey string
 
 	LogLevel slog.Level
@@ -85,6 +88,12 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.Policy.Validate(); err != nil {
 		// Name the variables: an operator fixes the environment, not a Policy.
 		errs = append(errs, fmt.Errorf("REVIEW_THRESHOLD, SUSPEND_THRESHOLD, MIN_SUSPEND_RULES: %w", err))
+	}
+	if c.HashKey != "" {
+		// The key itself is never shown: the error reaches logs.
+		if err := keyhash.Check([]byte(c.HashKey)); err != nil {
+			errs = append(errs, fmt.Errorf("HASH_KEY: %w", err))
+		}
 	}
 	if c.RulesSource != "" && !validSource(c.RulesSource) {
 		errs = append(errs, fmt.Errorf("RULES_SOURCE: %q is not a path, s3://bucket/key or ssm:/name", c.RulesSource))

@@ -264,3 +264,47 @@ func TestRulesSource(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadHashKey: a HASH_KEY too short or plainly not random is reported
+// with the other variables, by name, and the key is not printed: errors
+// reach logs.
+func TestLoadHashKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr []string // names the error must hold; nil = no error
+	}{
+		{"random key", map[string]string{"HASH_KEY": "b7Qw0m3Zx9T4pL2vR8sK1nC6yH5uJ0aE3fG9dW2qX4M="}, nil},
+		{"parameter only: checked when fetched", map[string]string{"HASH_KEY_PARAM": "/abusescan/hash-key"}, nil},
+		{"no key: ForFunction's business", map[string]string{}, nil},
+		{"short", map[string]string{"HASH_KEY": "s3cr3t-k3y"}, []string{"HASH_KEY", "too short"}},
+		{"sixteen spaces", map[string]string{"HASH_KEY": strings.Repeat(" ", 16)}, []string{"HASH_KEY", "entropy"}},
+		{"repeated word", map[string]string{"HASH_KEY": "changeme-changeme"}, []string{"HASH_KEY", "entropy"}},
+		{"with other mistakes", map[string]string{"HASH_KEY": "aaaaaaaaaaaaaaaaaaaaaaaa", "LOG_LEVEL": "loud"}, []string{"HASH_KEY", "LOG_LEVEL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(env(tt.env))
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("Load = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Load = nil, want an error naming %q", tt.wantErr)
+			}
+			for _, s := range tt.wantErr {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("Load = %q, does not say %q", err, s)
+				}
+			}
+			key := tt.env["HASH_KEY"]
+			if k := strings.TrimSpace(key); strings.Contains(err.Error(), key) || len(k) >= 6 && strings.Contains(err.Error(), k[:6]) {
+				t.Errorf("Load = %q shows the key", err)
+			}
+		})
+	}
+}
