@@ -637,3 +637,67 @@ func TestReplayShadow(t *testing.T) {
 		t.Errorf("queue list after a shadow replay:\n%.500s", l.stdout)
 	}
 }
+
+// TestDevHashKey: without HASH_KEY, abusectl hashes with its built-in
+// development key only into the local embedded store, or when told so by
+// ABUSECTL_DEV_HASH_KEY: hashes in shared DynamoDB tables under a published
+// key are reversed by guessing. A weak HASH_KEY is refused everywhere, and
+// the key is never printed.
+func TestDevHashKey(t *testing.T) {
+	t.Parallel()
+	file := writeFile(t, "head.jsonl", string(demoHead(t, 3)[0]))
+	// A closed port: a refused run must stop before it writes anything.
+	closed := []string{"--store", "dynamodb", "--endpoint", "http://127.0.0.1:9", "--state-table", "s", "--queue-table", "q"}
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     func(t *testing.T) []string
+		wantCode int
+		wantErr  []string // in stderr
+	}{
+		{"embedded store, development key with a warning", map[string]string{},
+			func(t *testing.T) []string { return replayArgs(newDB(t), file) }, 0, []string{"HASH_KEY not set"}},
+		{"dynamodb refused", map[string]string{},
+			func(t *testing.T) []string { return append(append([]string{"replay"}, closed...), file) },
+			1, []string{"HASH_KEY", "ABUSECTL_DEV_HASH_KEY=1"}},
+		{"dynamodb refused, explicitly", map[string]string{"ABUSECTL_DEV_HASH_KEY": "0"},
+			func(t *testing.T) []string { return append(append([]string{"replay"}, closed...), file) },
+			1, []string{"ABUSECTL_DEV_HASH_KEY"}},
+		{"not a boolean", map[string]string{"ABUSECTL_DEV_HASH_KEY": "please"},
+			func(t *testing.T) []string { return append(append([]string{"replay"}, closed...), file) },
+			2, []string{"ABUSECTL_DEV_HASH_KEY", "please"}},
+		{"dynamodb allowed when told", map[string]string{"ABUSECTL_DEV_HASH_KEY": "1"},
+			func(t *testing.T) []string {
+				if testing.Short() {
+					t.Skip("replays into a DynamoDB API")
+				}
+				tables := dynamotest.Tables(t) // skips when there is no DynamoDB API
+				return []string{"replay", "--store", "dynamodb", "--endpoint", dynamotest.Endpoint(t),
+					"--state-table", tables.State, "--queue-table", tables.Queue, file}
+			}, 0, []string{"HASH_KEY not set"}},
+		{"weak key refused on the embedded store", map[string]string{"HASH_KEY": strings.Repeat("k3y!", 8)},
+			func(t *testing.T) []string { return replayArgs(newDB(t), file) }, 1, []string{"HASH_KEY", "entropy"}},
+		{"weak key refused on dynamodb", map[string]string{"HASH_KEY": strings.Repeat(" ", 32)},
+			func(t *testing.T) []string { return append(append([]string{"replay"}, closed...), file) }, 1, []string{"HASH_KEY", "entropy"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := cli(t, tc.env, "", tc.args(t)...)
+			if o.code != tc.wantCode {
+				t.Fatalf("exit %d, want %d\nstderr:\n%s", o.code, tc.wantCode, o.stderr)
+			}
+			for _, s := range tc.wantErr {
+				if !strings.Contains(o.stderr, s) {
+					t.Errorf("stderr does not say %q:\n%s", s, o.stderr)
+				}
+			}
+			if tc.wantCode != 0 && o.stdout != "" {
+				t.Errorf("a refused run printed %q", o.stdout)
+			}
+			if k := strings.TrimSpace(tc.env["HASH_KEY"]); k != "" && strings.Contains(o.stderr, k) {
+				t.Errorf("stderr shows the key:\n%s", o.stderr)
+			}
+		})
+	}
+}

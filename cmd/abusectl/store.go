@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/dynamo"
@@ -117,8 +118,14 @@ func (f *scanFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 }
 
 // devHashKey is used when no key is configured: fine for local trials, and
-// said so, since hashes made with it are guessable.
+// said so, since hashes made with it are guessable. Published in this
+// source, it would let anyone who reads shared tables reverse their hashes
+// by guessing, so it hashes into anything but the local embedded store only
+// when devKeyEnv says so.
 const devHashKey = "abusectl-local-development-key"
+
+// devKeyEnv, set to true, allows the development key into DynamoDB.
+const devKeyEnv = "ABUSECTL_DEV_HASH_KEY"
 
 // build assembles the scanner the way the functions do.
 func (f *scanFlags) build(st store, getenv func(string) string, stderr io.Writer) (*setup.Scanner, error) {
@@ -145,6 +152,16 @@ func (f *scanFlags) build(st store, getenv func(string) string, stderr io.Writer
 	}
 	key := []byte(cfg.HashKey)
 	if len(key) == 0 {
+		allowed := false
+		if v := getenv(devKeyEnv); v != "" {
+			if allowed, err = strconv.ParseBool(v); err != nil {
+				return nil, fmt.Errorf("%w: %s: %q is not true or false", errUsage, devKeyEnv, v)
+			}
+		}
+		// Fail closed: a store that is not known to be local is shared.
+		if _, local := st.(*embedded.Store); !local && !allowed {
+			return nil, fmt.Errorf("HASH_KEY not set: refusing to hash devices and recovery contacts into a shared store with the built-in development key; set HASH_KEY, or %s=1 for a store only you use", devKeyEnv)
+		}
 		key = []byte(devHashKey)
 		fmt.Fprintln(stderr, "abusectl: HASH_KEY not set: hashing devices and recovery contacts with the built-in development key")
 	}
