@@ -811,3 +811,125 @@ func TestEventSamplesAreJSON(t *testing.T) {
 		})
 	}
 }
+
+// eventRules returns the event pattern of every EventBridge rule of the
+// template, by name: AWS::Events::Rule resources and the EventBridgeRule
+// (or CloudWatchEvent) events of SAM functions.
+func eventRules(tpl template) map[string]any {
+	rules := map[string]any{}
+	for _, id := range ofType(tpl, "AWS::Events::Rule") {
+		rules[id] = get(resources(tpl)[id], "Properties", "EventPattern")
+	}
+	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
+		for name, ev := range mapOf(get(resources(tpl)[fn], "Properties", "Events")) {
+			if typ := get(ev, "Type"); typ == "EventBridgeRule" || typ == "CloudWatchEvent" {
+				rules[fn+"/"+name] = get(ev, "Properties", "Pattern")
+			}
+		}
+	}
+	return rules
+}
+
+// TestEventRulesFilterSource: anyone who may put events on the bus can give
+// an event any detail-type, so every rule matches the producer's source too,
+// set by a parameter (each deployment names its platform), and its detail
+// types by name; and the samples in events/ are what the rules match with
+// the parameters' defaults.
+func TestEventRulesFilterSource(t *testing.T) {
+	t.Parallel()
+	tpl := load(t)
+	rules := eventRules(tpl)
+	if len(rules) == 0 {
+		t.Fatal("no EventBridge rule")
+	}
+	samples := eventSamples(t)
+	for name, pattern := range rules {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if pattern == nil {
+				t.Fatal("no event pattern")
+			}
+			sources, ok := get(pattern, "source").([]any)
+			if !ok || len(sources) == 0 {
+				t.Fatalf("source = %v, want a list of parameter Refs", get(pattern, "source"))
+			}
+			var defaults []string
+			for _, s := range sources {
+				fn, arg := intrinsic(s)
+				p := mapOf(get(tpl["Parameters"], fmt.Sprint(arg)))
+				if fn != "Ref" || p == nil {
+					t.Errorf("source %v is not a Ref of a parameter", s)
+					continue
+				}
+				pattern, _ := get(p, "AllowedPattern").(string)
+				for _, bad := range []string{"", "*", "mail platform"} {
+					if ok, _ := regexp.MatchString(pattern, bad); ok || pattern == "" {
+						t.Errorf("parameter %v allows the source %q (AllowedPattern %q)", arg, bad, pattern)
+					}
+				}
+				def, _ := get(p, "Default").(string)
+				defaults = append(defaults, def)
+			}
+			types := strings1(get(pattern, "detail-type"))
+			if len(types) == 0 || len(types) != len(asList(get(pattern, "detail-type"))) {
+				t.Fatalf("detail-type = %v, want a list of names", get(pattern, "detail-type"))
+			}
+			matched := 0
+			for file, s := range samples {
+				if !slices.Contains(types, s.DetailType) {
+					continue
+				}
+				matched++
+				if !slices.Contains(defaults, s.Source) {
+					t.Errorf("%s: source %q, which the rule does not match by default (%q)", file, s.Source, defaults)
+				}
+			}
+			if matched == 0 {
+				t.Errorf("no sample in events/ of the detail types %q", types)
+			}
+		})
+	}
+}
+
+// sample is the envelope of an event in events/, or of each record of an
+// SQS sample.
+type sample struct {
+	Source     string `json:"source"`
+	DetailType string `json:"detail-type"`
+}
+
+// eventSamples returns the envelopes in events/, by file (and record).
+func eventSamples(t *testing.T) map[string]sample {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, "events", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]sample{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev struct {
+			sample
+			Records []struct {
+				Body string `json:"body"`
+			} `json:"Records"`
+		}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if ev.DetailType != "" {
+			out[filepath.Base(f)] = ev.sample
+		}
+		for i, r := range ev.Records {
+			var s sample
+			// A malformed sample body may not be JSON: it is not an event.
+			if json.Unmarshal([]byte(r.Body), &s) == nil && s.DetailType != "" {
+				out[fmt.Sprintf("%s record %d", filepath.Base(f), i)] = s
+			}
+		}
+	}
+	return out
+}
