@@ -210,6 +210,7 @@ func TestBootstrap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	event = retime(t, event, time.Now())
 	wantFailed := slices.Sorted(maps.Keys(samples["signup-sqs.json"].malformed))
 	rt := newFakeRuntime(t, event)
 
@@ -313,4 +314,53 @@ func TestBootstrap(t *testing.T) {
 	if out.Count == 0 {
 		t.Errorf("state table %s is empty: the function scored nothing into DynamoDB", tables.State)
 	}
+}
+
+// retime moves the times of an SQS sample's events so that the newest is a
+// minute before now, keeping their spacing. The binary judges event times
+// by the machine's clock, as deployed: a sample's fixed dates would be
+// refused as future-dated before them, and as past state retention 30 days
+// after.
+func retime(t *testing.T, sqs []byte, now time.Time) []byte {
+	t.Helper()
+	var ev events.SQSEvent
+	if err := json.Unmarshal(sqs, &ev); err != nil {
+		t.Fatal(err)
+	}
+	type times struct {
+		Time   string `json:"time"`
+		Detail struct {
+			CreatedAt string `json:"createdAt"`
+		} `json:"detail"`
+	}
+	var newest time.Time
+	for _, r := range ev.Records {
+		var tm times
+		_ = json.Unmarshal([]byte(r.Body), &tm) // a malformed body keeps its times
+		for _, s := range []string{tm.Time, tm.Detail.CreatedAt} {
+			if at, err := time.Parse(time.RFC3339Nano, s); err == nil && at.After(newest) {
+				newest = at
+			}
+		}
+	}
+	if newest.IsZero() {
+		t.Fatal("no event time in the sample")
+	}
+	shift := now.Add(-time.Minute).Truncate(time.Second).Sub(newest)
+	for i, r := range ev.Records {
+		var tm times
+		_ = json.Unmarshal([]byte(r.Body), &tm)
+		for _, s := range []string{tm.Time, tm.Detail.CreatedAt} {
+			if at, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				// Replacing the quoted text leaves every other byte of the body.
+				r.Body = strings.ReplaceAll(r.Body, strconv.Quote(s), strconv.Quote(at.Add(shift).UTC().Format(time.RFC3339Nano)))
+			}
+		}
+		ev.Records[i].Body = r.Body
+	}
+	out, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
