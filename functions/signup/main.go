@@ -35,9 +35,11 @@ func main() {
 }
 
 // build reads the configuration and assembles the handler; the logger it
-// returns is usable even when it fails.
+// returns is usable even when it fails. Until it succeeds that logger does
+// not redact: no event has been read, and an operator needs the bad values
+// of the configuration verbatim (the key is never in an error).
 func build(ctx context.Context) (func(context.Context, json.RawMessage) (any, error), *slog.Logger, error) {
-	log := newLogger(os.Stdout, slog.LevelInfo)
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	h, err := assemble(ctx, &log)
 	return h, log, err
 }
