@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -93,7 +95,23 @@ func NewClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
+		Retries(o)
 	}), nil
+}
+
+// Retries sets how a client retries throttling and transient faults: with
+// jittered backoff of at most half a second, as often as the caller's
+// deadline allows (every attempt and backoff respects it; the pipeline sets
+// it from the invocation's), and no client-side retry quota. The SDK's
+// default, three attempts drawing on a quota, failed nearly a whole batch
+// within seconds under sustained throttling; a fixed count fails some
+// writes by chance when two requests in three are throttled.
+func Retries(o *dynamodb.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = 50
+		so.MaxBackoff = 500 * time.Millisecond
+		so.RateLimiter = ratelimit.None
+	})
 }
 
 // Usage is the cumulative cost of a Store's calls, as DynamoDB reports it

@@ -220,3 +220,13 @@ func placeholderOf(names map[string]string, name string) (string, bool) {
 	}
 	return "", false
 }
+
+// KeyExpiry returns a key's expiry (unix seconds; 0 if it has none or is
+// absent), for audits and the storage contract.
+func (s *Store) KeyExpiry(ctx context.Context, k window.Key) (int64, error) {
+	_, exp, err := s.readKey(ctx, k)
+	if err != nil {
+		return 0, fmt.Errorf("read key %s: %w", k.Redacted(), err)
+	}
+	return exp, nil
+}

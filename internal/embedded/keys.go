@@ -435,3 +435,35 @@ func checkEncoded(old []byte, d window.Delta) error {
 	}
 	return window.ErrTokenConflict
 }
+
+// KeyExpiry returns a key's expiry (unix seconds; 0 if it has none or is
+// absent), for audits and the storage contract.
+func (s *Store) KeyExpiry(ctx context.Context, k window.Key) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if s.limit > 0 {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if r, ok := s.dirty.keys[string(k)]; ok {
+			return r.expires, nil
+		}
+		if r, ok := s.flushing.keys[string(k)]; ok {
+			return r.expires, nil
+		}
+	}
+	var exp int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := bucket(tx, bucketKeys).Get(bytesOf(string(k)))
+		if v == nil {
+			return nil
+		}
+		e, err := parseAttrs(v)
+		exp = e.expires
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read key %s: %w", k.Redacted(), err)
+	}
+	return exp, nil
+}

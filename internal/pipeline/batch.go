@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,6 +45,10 @@ type work struct {
 	dec    decided
 	held   bool // this attempt holds the claim
 	failed bool
+	// foreign: another live attempt holds the event's claim. It is counted
+	// in memory (its owner is writing it), so that the events after it are
+	// judged as one delivery would judge them, but nothing else.
+	foreign bool
 }
 
 // decided is what judging an event concluded: the claim keeps it, so that
@@ -60,6 +65,7 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	results := make([]Result, len(recs))
 	events := make([]event.Event, len(recs))
 	now := p.clock()
+	present := p.present(now) // before this batch moves a replay's on
 	parallel(len(recs), func(i int) {
 		results[i].RecordID = recs[i].ID
 		events[i], results[i].Err = event.Decode(recs[i].Body)
@@ -68,6 +74,8 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 		}
 	})
 	var ws []*work
+	var again []copyOf
+	var a *attempt
 	first := make(map[string]*work, len(recs))
 	for i := range recs {
 		res := &results[i]
@@ -83,11 +91,7 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 		}
 		w := &work{idx: i, ev: ev, su: ev.Signup, claimID: claim.ID(ev.ID), hash: contentHash(ev)}
 		if f, dup := first[ev.ID]; dup {
-			if f.hash != w.hash {
-				res.Err = errConflicting
-			} else {
-				res.Duplicate = true
-			}
+			again = append(again, copyOf{w, f})
 			continue
 		}
 		first[ev.ID] = w
@@ -96,11 +100,34 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	if len(ws) == 0 {
 		return results
 	}
+	defer func() {
+		for _, c := range again {
+			results[c.w.idx].Duplicate, results[c.w.idx].Err = c.judge(a.claims[c.first.claimID], results[c.first.idx].Err)
+		}
+	}()
+	a = &attempt{p: p, owner: newOwner(), now: now, present: present, results: results, parent: ctx}
 	ctx, lease, cancel := p.attempt(ctx, now)
 	defer cancel()
-	a := &attempt{p: p, owner: newOwner(), lease: lease, now: now, results: results}
+	a.lease = lease
 	a.run(ctx, ws)
 	return results
+}
+
+// copyOf is a later copy, in one batch, of the event w first.
+type copyOf struct{ w, first *work }
+
+// judge says what the copy is, once its first has been classified against
+// the stored claim (if any): a duplicate of the content that stands, or a
+// conflicting one.
+func (c copyOf) judge(stored claim.Claim, firstErr error) (duplicate bool, err error) {
+	standing := c.first.hash
+	if errors.Is(firstErr, errConflicting) {
+		standing = stored.Hash
+	}
+	if c.w.hash != standing {
+		return false, errConflicting
+	}
+	return true, nil
 }
 
 // errConflicting is the error of an event whose id was delivered before
@@ -111,9 +138,12 @@ var errConflicting = &event.FieldError{Field: "id", Reason: "already delivered w
 // attempt is one Process call's work on the events it scores.
 type attempt struct {
 	p       *Pipeline
+	parent  context.Context        // the caller's, whose deadline bounds release
+	claims  map[string]claim.Claim // as classify read them
 	owner   string
 	lease   time.Time
 	now     time.Time
+	present time.Time
 	results []Result
 }
 
@@ -133,7 +163,7 @@ func (a *attempt) run(ctx context.Context, ws []*work) {
 	a.count(live, records)
 	a.p.judge(ctx, live, a.results)
 	held := a.claim(ctx, live)
-	defer a.release(ctx, held)
+	defer a.release(ctx, live)
 	held = a.writeKeys(ctx, held, records)
 	held = a.writeQueue(ctx, held)
 	held = a.writeAccounts(ctx, held)
@@ -157,6 +187,7 @@ func (a *attempt) classify(ctx context.Context, ws []*work) []*work {
 		a.failAll(ws, fmt.Errorf("read claims: %w: %w", ErrTransient, err))
 		return nil
 	}
+	a.claims = claims
 	accounts, err := a.p.c.Store.Accounts(ctx, accts)
 	if err != nil {
 		a.failAll(ws, fmt.Errorf("read accounts: %w: %w", ErrTransient, err))
@@ -177,6 +208,8 @@ func (a *attempt) classify(ctx context.Context, ws []*work) []*work {
 			case c.LeaseUntil > a.now.UnixMilli():
 				res.Err = fmt.Errorf("event is being scored by another attempt until %s: %w",
 					time.UnixMilli(c.LeaseUntil).UTC().Format(time.RFC3339), ErrTransient)
+				w.foreign = true
+				live = append(live, w)
 				continue
 			}
 			var d decided
@@ -293,6 +326,7 @@ func member(k window.Kind, account string) string {
 // claim writes the claims of ws, each with the decision reached, and
 // returns the events this attempt now holds.
 func (a *attempt) claim(ctx context.Context, ws []*work) []*work {
+	ws = slices.DeleteFunc(slices.Clone(ws), func(w *work) bool { return w.foreign })
 	writes := make([]claim.Write, len(ws))
 	for i, w := range ws {
 		result, err := json.Marshal(w.dec)
@@ -307,20 +341,50 @@ func (a *attempt) claim(ctx context.Context, ws []*work) []*work {
 		writes[i] = claim.Write{Claim: w.mine, Prev: w.prev}
 	}
 	errs := a.p.c.Store.PutClaims(ctx, writes)
+	// An event that could not be claimed will be judged again when it is
+	// retried, before the events after it that share a key: those were
+	// judged counting it, so they are not written now either, but retried
+	// with it, in order, as one delivery would judge them.
+	var tainted map[window.Key]bool
 	var held []*work
 	for i, w := range ws {
 		err := resultErr(errs, i)
 		switch {
 		case err == nil:
 			w.held = true
+			if shares(w, tainted) {
+				a.fail(w, fmt.Errorf("counted after an event that could not be claimed: %w", ErrTransient))
+				taint(&tainted, w)
+				continue
+			}
 			held = append(held, w)
 		case errors.Is(err, claim.ErrConflict):
 			a.fail(w, fmt.Errorf("claim event: taken by another attempt: %w", ErrTransient))
+			taint(&tainted, w)
 		default:
 			a.fail(w, fmt.Errorf("claim event: %w: %w", ErrTransient, err))
+			taint(&tainted, w)
 		}
 	}
 	return held
+}
+
+func shares(w *work, keys map[window.Key]bool) bool {
+	for _, k := range w.keys {
+		if keys[k.key] {
+			return true
+		}
+	}
+	return false
+}
+
+func taint(keys *map[window.Key]bool, w *work) {
+	if *keys == nil {
+		*keys = map[window.Key]bool{}
+	}
+	for _, k := range w.keys {
+		(*keys)[k.key] = true
+	}
 }
 
 // writeKeys writes one delta per key: the held events not yet counted
@@ -360,7 +424,7 @@ func (a *attempt) writeKeys(ctx context.Context, held []*work, records map[windo
 	list := make([]window.Delta, 0, len(deltas))
 	for k, d := range deltas {
 		ks := records[k]
-		at := pruneTime(ks)
+		at := pruneTime(ks, a.present)
 		d.Remove = ks.rec.Stale(at)
 		// What is already past retention is not written at all, so the
 		// stored item does not depend on where batch boundaries fell.
@@ -423,13 +487,14 @@ func (a *attempt) finished(ctx context.Context, deltas map[window.Key]*window.De
 const maxTokenChecks = 1000
 
 // pruneTime is the time a key's stale attributes are judged at: the latest
-// of the batch's events there, but never past the newest time the key held
-// before (or the batch's oldest, if that is later), so that one event far
-// ahead of the others cannot age out what the rest still count.
-func pruneTime(ks *keyState) time.Time {
+// of the batch's events there, but never past both the newest time the key
+// held before and the present as it stood before this batch, so that one
+// event ahead of the rest (within the skew allowed) cannot age out what the
+// others still count.
+func pruneTime(ks *keyState, present time.Time) time.Time {
 	bound := ks.newest
-	if ks.oldest.After(bound) {
-		bound = ks.oldest
+	if present.After(bound) {
+		bound = present
 	}
 	if ks.latest.Before(bound) {
 		return ks.latest
@@ -498,8 +563,15 @@ func (a *attempt) release(ctx context.Context, ws []*work) {
 	if len(writes) == 0 {
 		return
 	}
+	// The attempt's own context may be spent; the caller's deadline, past
+	// the reserve kept for this, still bounds the release.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
+	if d, ok := a.parent.Deadline(); ok {
+		var c2 context.CancelFunc
+		ctx, c2 = context.WithDeadline(ctx, d)
+		defer c2()
+	}
 	a.p.c.Store.PutClaims(ctx, writes)
 }
 

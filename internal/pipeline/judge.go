@@ -15,6 +15,9 @@ import (
 func (p *Pipeline) judge(ctx context.Context, ws []*work, results []Result) {
 	parallel(len(ws), func(i int) {
 		w := ws[i]
+		if w.foreign {
+			return
+		}
 		if w.prev == nil {
 			w.dec = p.decide(ctx, w)
 		}

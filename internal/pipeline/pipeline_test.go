@@ -53,6 +53,9 @@ var stores = []struct {
 
 const geoDir = "../../testdata/geoip"
 
+// testHashKey is the HMAC key of these tests' stores.
+const testHashKey = "pipeline-test-hash-key:9fQ2xLr7Vb0Wm4Kc8Zt1Hy6Jn3Ps5Ud"
+
 func newPipeline(t testing.TB, st pipeline.Store, policy decision.Policy) *pipeline.Pipeline {
 	t.Helper()
 	cfg := config.Config{
@@ -61,7 +64,7 @@ func newPipeline(t testing.TB, st pipeline.Store, policy decision.Policy) *pipel
 		GeoAnonDB: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
 		Policy:    policy,
 	}
-	sc, err := setup.Build(cfg, st, nil, []byte("pipeline-test-hash-key"), nil, nil)
+	sc, err := setup.Build(cfg, st, nil, []byte(testHashKey), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,7 +478,7 @@ func TestFutureEventsRejected(t *testing.T) {
 		GeoCityDB: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
 		GeoASNDB:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
 		Policy:    decision.DefaultPolicy(),
-	}, st, nil, []byte("pipeline-test-hash-key"), nil, func() time.Time { return now })
+	}, st, nil, []byte(testHashKey), nil, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}

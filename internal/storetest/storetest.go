@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/account"
+	"github.com/mailtrust/abusescan/internal/claim"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/window"
@@ -41,6 +42,8 @@ type Store interface {
 	// ListQueue returns the items of one status and action ("" for both) in
 	// creation order, then by account id, at most limit of them (0: all).
 	ListQueue(ctx context.Context, status queue.Status, action queue.Action, limit int) ([]queue.Item, error)
+	// KeyExpiry reads a key's expiry (0: none, or no key).
+	KeyExpiry(ctx context.Context, k window.Key) (int64, error)
 }
 
 // Run runs the contract against stores made by open, which returns a new,
@@ -58,6 +61,10 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Absent", testAbsent},
 		{"CancelledContext", testCancelledContext},
 		{"Accounts", testAccounts},
+		{"Tokens", testTokens},
+		{"ExpiryOnlyMovesForward", testExpiryOnlyMovesForward},
+		{"Claims", testClaims},
+		{"ClaimRace", testClaimRace},
 		{"QueueCreateAndConflict", testQueueCreateAndConflict},
 		{"QueueVersions", testQueueVersions},
 		{"QueueRace", testQueueRace},
@@ -840,4 +847,144 @@ func diffItem(got, want queue.Item) string {
 		diffs = append(diffs, fmt.Sprintf("got %+v (cluster %+v), want %+v (cluster %+v)", got, got.Cluster, want, want.Cluster))
 	}
 	return strings.Join(diffs, "; ")
+}
+
+// testTokens: a delta applies only where none of its tokens is on the key;
+// where all are, it is skipped and succeeds (a repeated write); where some
+// are, it is refused and changes nothing.
+func testTokens(t *testing.T, s Store) {
+	ctx := t.Context()
+	k := window.NewKey(window.IP, "192.0.2.7")
+	t1, t2 := window.Token("c1"), window.Token("c2")
+	first := window.Delta{Key: k, Incr: window.Attrs{"f1": 2}, SetOnce: window.Attrs{t1: 10, "m_a": 5}, Tokens: []string{t1}}
+	steps := []struct {
+		name    string
+		d       window.Delta
+		wantErr error
+		want    window.Attrs
+	}{
+		{"first write", first, nil, window.Attrs{"f1": 2, t1: 10, "m_a": 5}},
+		{"the same again", first, nil, window.Attrs{"f1": 2, t1: 10, "m_a": 5}},
+		{"partly applied", window.Delta{Key: k, Incr: window.Attrs{"f1": 1}, SetOnce: window.Attrs{t1: 10, t2: 11}, Tokens: []string{t1, t2}},
+			window.ErrTokenConflict, window.Attrs{"f1": 2, t1: 10, "m_a": 5}},
+		{"a new token", window.Delta{Key: k, Incr: window.Attrs{"f1": 1}, SetOnce: window.Attrs{t2: 11}, Tokens: []string{t2}, Remove: []string{t1}},
+			nil, window.Attrs{"f1": 3, t2: 11, "m_a": 5}},
+	}
+	for _, st := range steps {
+		errs := s.UpdateKeys(ctx, []window.Delta{st.d})
+		if len(errs) != 1 || !errors.Is(errs[0], st.wantErr) || (st.wantErr == nil && errs[0] != nil) {
+			t.Fatalf("%s: UpdateKeys = %v, want %v", st.name, errs, st.wantErr)
+		}
+		if want := window.Apply(nil, first); st.name == "first write" && !maps.Equal(want, st.want) {
+			t.Fatalf("window.Apply disagrees with the test: %v", want)
+		}
+		got, err := s.Keys(ctx, []window.Key{k})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(got[k], st.want) {
+			t.Errorf("%s: key = %v, want %v", st.name, got[k], st.want)
+		}
+	}
+}
+
+// testExpiryOnlyMovesForward: a key keeps the later of its expiry and a
+// write's, so an old event cannot bring its deletion forward.
+func testExpiryOnlyMovesForward(t *testing.T, s Store) {
+	ctx := t.Context()
+	k := window.NewKey(window.Prefix, "192.0.2.0/24")
+	for _, st := range []struct{ write, want int64 }{{2_000, 2_000}, {1_000, 2_000}, {0, 2_000}, {3_000, 3_000}} {
+		if err := errors.Join(s.UpdateKeys(ctx, []window.Delta{{Key: k, Incr: window.Attrs{"f1": 1}, Expires: st.write}})...); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.KeyExpiry(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != st.want {
+			t.Errorf("after a write expiring at %d: expiry %d, want %d", st.write, got, st.want)
+		}
+	}
+	got, err := s.Keys(ctx, []window.Key{k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[k]["f1"] != 4 {
+		t.Errorf("f1 = %d after four writes, want 4: a write kept from moving the expiry back was lost", got[k]["f1"])
+	}
+}
+
+// testClaims: the life of a claim, by claim.Allowed.
+func testClaims(t *testing.T, s Store) {
+	ctx := t.Context()
+	id := claim.ID("evt-claims")
+	a := claim.Claim{ID: id, EventID: "evt-claims", Hash: "h1", Owner: "A", LeaseUntil: 1_000, Result: []byte(`{"score":7}`), Expires: 1_900_000_000}
+	b := a
+	b.Owner, b.LeaseUntil = "B", 2_000
+	done := b
+	done.Done = true
+	stale := a
+	stale.LeaseUntil = 999
+	steps := []struct {
+		name      string
+		w         claim.Write
+		conflict  bool
+		wantOwner string
+	}{
+		{"create", claim.Write{Claim: a}, false, "A"},
+		{"create again", claim.Write{Claim: b}, true, "A"},
+		{"take over from a lease that moved", claim.Write{Claim: b, Prev: &stale}, true, "A"},
+		{"take over", claim.Write{Claim: b, Prev: &a}, false, "B"},
+		{"the old owner finishes", claim.Write{Claim: func() claim.Claim { c := a; c.Done = true; return c }(), Prev: &a}, true, "B"},
+		{"finish", claim.Write{Claim: done, Prev: &b}, false, "B"},
+		{"take over a finished claim", claim.Write{Claim: a, Prev: &done}, true, "B"},
+	}
+	for _, st := range steps {
+		errs := s.PutClaims(ctx, []claim.Write{st.w})
+		if len(errs) != 1 || errors.Is(errs[0], claim.ErrConflict) != st.conflict || (!st.conflict && errs[0] != nil) {
+			t.Fatalf("%s: PutClaims = %v, want conflict %v", st.name, errs, st.conflict)
+		}
+		got, err := s.Claims(ctx, []string{id, claim.ID("absent")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[id].Owner != st.wantOwner {
+			t.Fatalf("%s: claims %+v, want one owned by %s", st.name, got, st.wantOwner)
+		}
+	}
+	got, err := s.Claims(ctx, []string{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := got[id]
+	if !c.Done || c.Hash != "h1" || c.EventID != "evt-claims" || string(c.Result) != `{"score":7}` || c.Expires != 1_900_000_000 {
+		t.Errorf("claim read back as %+v", c)
+	}
+}
+
+// testClaimRace: of many attempts creating one claim at once, one wins.
+func testClaimRace(t *testing.T, s Store) {
+	ctx := t.Context()
+	id := claim.ID("evt-race")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for i := range 8 {
+		wg.Go(func() {
+			c := claim.Claim{ID: id, EventID: "evt-race", Hash: "h", Owner: fmt.Sprint("owner-", i), LeaseUntil: 5}
+			err := s.PutClaims(ctx, []claim.Write{{Claim: c}})[0]
+			if err != nil && !errors.Is(err, claim.ErrConflict) {
+				t.Errorf("PutClaims: %v", err)
+			}
+			if err == nil {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Errorf("%d attempts created the claim, want 1", won)
+	}
 }

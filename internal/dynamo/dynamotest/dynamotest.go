@@ -185,16 +185,30 @@ func start() error {
 	}
 }
 
-func newClient(endpoint string) *dynamodb.Client {
+func newClient(endpoint string, opts ...func(*dynamodb.Options)) *dynamodb.Client {
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		tr.MaxIdleConnsPerHost = 64 // the adapter runs 16 requests at once, tests run in parallel
 	})
-	return dynamodb.New(dynamodb.Options{
+	o := dynamodb.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 		HTTPClient:   httpClient,
-	})
+	}
+	dynamo.Retries(&o)
+	for _, f := range opts {
+		f(&o)
+	}
+	return dynamodb.New(o)
+}
+
+// ClientWith returns a new client of the local DynamoDB, with the
+// adapter's retry settings and then opts applied: a test's own HTTP
+// transport, say, to inject faults below the SDK.
+func ClientWith(t testing.TB, opts ...func(*dynamodb.Options)) *dynamodb.Client {
+	t.Helper()
+	ready(t)
+	return newClient(endpoint, opts...)
 }
 
 // startDynalite starts infra/dynalite.js on a port the system picks and
