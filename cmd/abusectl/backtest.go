@@ -17,6 +17,7 @@ import (
 
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/pipeline"
+	"github.com/mailtrust/abusescan/internal/setup"
 	"github.com/mailtrust/abusescan/internal/synth"
 )
 
@@ -80,7 +81,8 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return err
 	}
 	defer closeStore()
-	sc, err := scan.build(st, getenv, stderr)
+	// A generated scenario may lie in the future: no receiver's clock.
+	sc, err := scan.build(st, getenv, stderr, setup.Clock{History: true})
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var err error
 	switch args[0] {
 	case "replay":
-		err = cmdReplay(ctx, args[1:], stdin, stdout, stderr, getenv)
+		err = cmdReplay(ctx, args[1:], stdin, stdout, stderr, getenv, now)
 	case "queue":
 		err = cmdQueue(ctx, args[1:], stdout, stderr, getenv, now)
 	case "backtest":

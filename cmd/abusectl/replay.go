@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/setup"
 )
 
 // tally counts what a replay did.
@@ -49,7 +49,7 @@ func (t *tally) String() string {
 		t.verdicts[pipeline.Suspend], t.verdicts[pipeline.Review], t.verdicts[pipeline.Allow])
 }
 
-func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (err error) {
+func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) (err error) {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf storeFlags
@@ -74,7 +74,9 @@ func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			err = fmt.Errorf("close store: %w", cerr)
 		}
 	}()
-	sc, err := scan.build(st, getenv, stderr)
+	// History is judged by its own times, but nothing is dated past now:
+	// a year-9999 event would otherwise keep shared keys forever.
+	sc, err := scan.build(st, getenv, stderr, setup.Clock{Now: now, History: true})
 	if err != nil {
 		return err
 	}
@@ -86,7 +88,7 @@ func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		err := replayFile(ctx, name, stdin, sc.Pipeline, scan.batch, func(r pipeline.Result) {
 			t.add(r)
 			if r.Err != nil {
-				fmt.Fprintf(stderr, "%s: %v\n", r.RecordID, r.Err)
+				fmt.Fprintf(stderr, "%s: %s\n", Escape(r.RecordID), Escape(r.Err.Error()))
 			}
 			progress.tick(t.read)
 		})
@@ -99,7 +101,7 @@ func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return fmt.Errorf("read queue: %w", err)
 	}
-	if err := writeItems(stdout, items); err != nil {
+	if err := WriteItems(stdout, items); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "abusectl replay: %s; queue pending: suspend %d, review %d\n", &t, count(items, queue.Suspend), count(items, queue.Review))
@@ -193,17 +195,6 @@ func trimSpace(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
-}
-
-func writeItems(w io.Writer, items []queue.Item) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	for _, it := range items {
-		if err := enc.Encode(it); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
 }
 
 func count(items []queue.Item, a queue.Action) int {

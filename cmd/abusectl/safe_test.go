@@ -216,7 +216,6 @@ func TestReplayHostileEvents(t *testing.T) {
 // hold items written before events were checked, or by another writer.
 func TestReplayPrintsQueueEscaped(t *testing.T) {
 	t.Parallel()
-	t.Skip("until replay.go prints the queue with WriteItems instead of writeItems")
 	db := newDB(t)
 	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	putItem(t, db, queue.Item{

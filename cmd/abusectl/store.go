@@ -30,6 +30,7 @@ type storeFlags struct {
 	kind, db, endpoint     string
 	stateTable, queueTable string
 	createTables           bool
+	buffer                 int
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -39,6 +40,7 @@ func (s *storeFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&s.stateTable, "state-table", or(getenv("STATE_TABLE"), "abuse-state"), "DynamoDB state table")
 	fs.StringVar(&s.queueTable, "queue-table", or(getenv("QUEUE_TABLE"), "abuse-queue"), "DynamoDB queue table")
 	fs.BoolVar(&s.createTables, "create-tables", false, "with --store dynamodb: create the tables from template.yaml if absent (local servers)")
+	fs.IntVar(&s.buffer, "buffer", 100_000, "with the embedded store, a replay's changed records held in memory between writes to the file (memory against speed; a killed replay, run again, finishes exactly)")
 }
 
 // open opens the store; noSync trades durability per batch for speed (a
@@ -50,7 +52,7 @@ func (s *storeFlags) open(ctx context.Context, noSync bool) (store, func() error
 		// Close writes what is left.
 		opts := embedded.Options{NoSync: noSync}
 		if noSync {
-			opts.Buffer = 100_000
+			opts.Buffer = max(s.buffer, 0)
 		}
 		st, err := embedded.Open(s.db, opts)
 		if err != nil {
@@ -128,7 +130,7 @@ const devHashKey = "abusectl-local-development-key"
 const devKeyEnv = "ABUSECTL_DEV_HASH_KEY"
 
 // build assembles the scanner the way the functions do.
-func (f *scanFlags) build(st store, getenv func(string) string, stderr io.Writer) (*setup.Scanner, error) {
+func (f *scanFlags) build(st store, getenv func(string) string, stderr io.Writer, clock setup.Clock) (*setup.Scanner, error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nil, err
@@ -165,7 +167,7 @@ func (f *scanFlags) build(st store, getenv func(string) string, stderr io.Writer
 		key = []byte(devHashKey)
 		fmt.Fprintln(stderr, "abusectl: HASH_KEY not set: hashing devices and recovery contacts with the built-in development key")
 	}
-	sc, err := setup.Build(cfg, st, rulesSrc, key, nil, nil)
+	sc, err := setup.Build(cfg, st, rulesSrc, key, nil, clock)
 	if err != nil {
 		return nil, err
 	}

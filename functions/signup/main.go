@@ -74,7 +74,7 @@ func assemble(ctx context.Context, logp **slog.Logger) (func(context.Context, js
 		return nil, err
 	}
 	store := dynamo.New(client, dynamo.Tables{State: cfg.StateTable, Queue: cfg.QueueTable})
-	sc, err := setup.Build(cfg, store, rulesSrc, key, log, time.Now)
+	sc, err := setup.Build(cfg, store, rulesSrc, key, log, setup.Clock{Now: time.Now})
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,7 @@ func realScanner(t *testing.T) (*setup.Scanner, *embedded.Store) {
 			t.Errorf("close store: %v", err)
 		}
 	})
-	sc, err := setup.Build(cfg, st, nil, []byte(cfg.HashKey), nil, nil)
+	sc, err := setup.Build(cfg, st, nil, []byte(cfg.HashKey), nil, setup.Clock{})
 	if err != nil {
 		t.Fatal(err)
 	}

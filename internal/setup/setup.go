@@ -33,11 +33,21 @@ type Scanner struct {
 // Close releases the GeoIP databases.
 func (s *Scanner) Close() error { return s.Geo.Close() }
 
+// Clock is the receiver's clock, and how event times are judged against it.
+type Clock struct {
+	// Now bounds how far ahead events may be dated and times claims'
+	// leases. Nil: the system clock for leases and no bound ahead, which
+	// implies History (tests of old synthetic streams).
+	Now func() time.Time
+	// History: the events are a replay of the past; state retention is
+	// judged against the newest event seen, not against Now.
+	History bool
+}
+
 // Build assembles a scanner. rulesSrc is the rules file (nil: the embedded
-// default); hashKey the key for hashing personal values; now the receiver's
-// clock, against which future-dated events are rejected (nil: a replay,
-// which trusts its file's times).
-func Build(cfg config.Config, store pipeline.Store, rulesSrc, hashKey []byte, log *slog.Logger, now func() time.Time) (*Scanner, error) {
+// default); hashKey the key for hashing personal values; clock the
+// receiver's (see Clock).
+func Build(cfg config.Config, store pipeline.Store, rulesSrc, hashKey []byte, log *slog.Logger, clock Clock) (*Scanner, error) {
 	var errs []error
 	var lists *netlist.Lists
 	var err error
@@ -88,8 +98,8 @@ func Build(cfg config.Config, store pipeline.Store, rulesSrc, hashKey []byte, lo
 	p, err := pipeline.New(pipeline.Config{
 		Store: store, Geo: g, GeoCity: cfg.GeoCityDB != "", GeoASN: cfg.GeoASNDB != "",
 		Extractor: signal.NewExtractor(cat, Names{model}, dom),
-		Rules:     rs, Policy: cfg.Policy, Hasher: hasher, Logger: log, Now: now,
-		History: now == nil,
+		Rules:     rs, Policy: cfg.Policy, Hasher: hasher, Logger: log, Now: clock.Now,
+		History: clock.History || clock.Now == nil,
 	})
 	if err != nil {
 		g.Close()

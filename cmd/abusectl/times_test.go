@@ -1,0 +1,28 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestReplayRefusesFarFuture: a replay judges history by its own times, but
+// an event dated past the machine's clock (year 9999) is refused by name,
+// so it cannot keep shared keys, or the personal data in them, forever.
+func TestReplayRefusesFarFuture(t *testing.T) {
+	t.Parallel()
+	head := demoHead(t, 2)
+	lines := []string{
+		withField(t, []byte(withField(t, head[0], "time", "9999-12-31T23:00:00Z")), "detail.createdAt", "9999-12-31T23:00:00Z"),
+		string(head[1]),
+	}
+	o := cli(t, nil, "", replayArgs(newDB(t), writeFile(t, "future.jsonl", lines...))...)
+	if o.code != 0 {
+		t.Fatalf("exit %d\n%s", o.code, o.stderr)
+	}
+	if !strings.Contains(o.stderr, "future.jsonl:1: time: more than 1h0m0s ahead of the receiver's clock") {
+		t.Errorf("stderr does not name the far-future line and field:\n%s", o.stderr)
+	}
+	if s := parseSummary(t, o.stderr); s["rejected"] != 1 {
+		t.Errorf("%d events rejected, want 1:\n%s", s["rejected"], o.stderr)
+	}
+}
