@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/account"
+	"github.com/mailtrust/abusescan/internal/claim"
 	"github.com/mailtrust/abusescan/internal/decision"
 	"github.com/mailtrust/abusescan/internal/dynamo"
 	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
@@ -159,6 +160,11 @@ func (c *costSplit) UpdateKeys(ctx context.Context, ds []window.Delta) (errs []e
 
 func (c *costSplit) CreateAccounts(ctx context.Context, as []account.Account) (errs []error) {
 	c.measure("account", func() { errs = c.Store.CreateAccounts(ctx, as) })
+	return errs
+}
+
+func (c *costSplit) PutClaims(ctx context.Context, ws []claim.Write) (errs []error) {
+	c.measure("claim", func() { errs = c.Store.PutClaims(ctx, ws) })
 	return errs
 }
 
