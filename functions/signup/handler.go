@@ -216,7 +216,7 @@ func (inv *invocation) logFailure(ctx context.Context, rec pipeline.Record, r pi
 		slog.String("eventId", eventID),
 	}
 	level, kind := slog.LevelError, "transient"
-	if errors.Is(r.Err, event.ErrMalformed) {
+	if r.Outcome() == pipeline.Rejected {
 		level, kind = slog.LevelWarn, "malformed"
 	}
 	attrs = append(attrs, slog.String("kind", kind))

@@ -1,10 +1,8 @@
 package metrics
 
 import (
-	"errors"
 	"slices"
 
-	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 )
 
@@ -16,12 +14,12 @@ import (
 func Summarize(rs []pipeline.Result) Summary {
 	s := Summary{Events: len(rs), ByVerdict: map[string]int{}, ByRule: map[string]int{}}
 	for _, r := range rs {
-		switch {
-		case r.Err != nil && errors.Is(r.Err, event.ErrMalformed):
+		switch r.Outcome() {
+		case pipeline.Rejected:
 			s.Rejected++
-		case r.Err != nil:
+		case pipeline.Failed:
 			s.Failed++
-		case r.Duplicate:
+		case pipeline.Duplicate:
 			s.Duplicates++
 		default:
 			if r.Verdict != "" {
