@@ -15,25 +15,9 @@ import (
 
 	"github.com/oschwald/geoip2-golang/v2"
 
+	"github.com/mailtrust/abusescan/internal/ipinfo"
 	"github.com/mailtrust/abusescan/internal/netlist"
 )
-
-// Info is what the scanner knows about one IP address.
-type Info struct {
-	Country     string // ISO code, "" if unknown
-	City        string // English name, "" if unknown
-	Lat, Lon    float64
-	HasLocation bool // Lat and Lon are known
-	TimeZone    string
-	ASN         uint32 // 0 if unknown
-	ASOrg       string
-
-	// Anonymizer flags. Hosting is also set for VPN exits, Tor exits and
-	// public proxies on hosting networks when the source says so (MaxMind's
-	// Anonymous IP database and the X4BNet datacenter list both do).
-	Hosting, VPN, Tor, PublicProxy, ResidentialProxy bool
-	Anonymous                                        bool // any of the above, or the Anonymous-IP db's is_anonymous
-}
 
 // Config names the databases to open.
 type Config struct {
@@ -132,8 +116,8 @@ func probe(db *geoip2.Reader, which string) error {
 
 // Lookup returns what the databases say about ip. Fields of a database that
 // is absent, does not know ip, or cannot be read at ip are left zero.
-func (r *Reader) Lookup(ip netip.Addr) Info {
-	var info Info
+func (r *Reader) Lookup(ip netip.Addr) ipinfo.Info {
+	var info ipinfo.Info
 	if !ip.IsValid() {
 		return info
 	}

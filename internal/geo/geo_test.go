@@ -9,6 +9,7 @@ import (
 
 	"github.com/maxmind/mmdbwriter"
 
+	"github.com/mailtrust/abusescan/internal/ipinfo"
 	"github.com/mailtrust/abusescan/internal/netlist"
 	"github.com/mailtrust/abusescan/internal/synth"
 )
@@ -54,52 +55,52 @@ func TestLookupAllDatabases(t *testing.T) {
 	tests := []struct {
 		name string
 		ip   string
-		want Info
+		want ipinfo.Info
 	}{
-		{"comcast chicago", "73.44.10.20", Info{
+		{"comcast chicago", "73.44.10.20", ipinfo.Info{
 			Country: "US", City: "Chicago", Lat: 41.8781, Lon: -87.6298, HasLocation: true,
 			TimeZone: "America/Chicago", ASN: 7922, ASOrg: "Comcast Cable Communications, LLC",
 		}},
-		{"ipv4-mapped", "::ffff:73.44.10.20", Info{
+		{"ipv4-mapped", "::ffff:73.44.10.20", ipinfo.Info{
 			Country: "US", City: "Chicago", Lat: 41.8781, Lon: -87.6298, HasLocation: true,
 			TimeZone: "America/Chicago", ASN: 7922, ASOrg: "Comcast Cable Communications, LLC",
 		}},
-		{"t-mobile ipv6", "2607:fb90:1234::5", Info{
+		{"t-mobile ipv6", "2607:fb90:1234::5", ipinfo.Info{
 			Country: "US", City: "Chicago", Lat: 41.8781, Lon: -87.6298, HasLocation: true,
 			TimeZone: "America/Chicago", ASN: 21928, ASOrg: "T-Mobile USA, Inc.",
 		}},
-		{"chinanet shanghai", "180.160.3.4", Info{
+		{"chinanet shanghai", "180.160.3.4", ipinfo.Info{
 			Country: "CN", City: "Shanghai", Lat: 31.2304, Lon: 121.4737, HasLocation: true,
 			TimeZone: "Asia/Shanghai", ASN: 4134, ASOrg: "Chinanet",
 		}},
-		{"hetzner", "88.198.1.2", Info{
+		{"hetzner", "88.198.1.2", ipinfo.Info{
 			Country: "DE", City: "Frankfurt am Main", Lat: 50.1109, Lon: 8.6821, HasLocation: true,
 			TimeZone: "Europe/Berlin", ASN: 24940, ASOrg: "Hetzner Online GmbH",
 			Hosting: true, Anonymous: true,
 		}},
-		{"m247 vpn", "146.70.20.1", Info{
+		{"m247 vpn", "146.70.20.1", ipinfo.Info{
 			Country: "NL", City: "Amsterdam", Lat: 52.3676, Lon: 4.9041, HasLocation: true,
 			TimeZone: "Europe/Amsterdam", ASN: 9009, ASOrg: "M247 Europe SRL",
 			Hosting: true, VPN: true, Anonymous: true,
 		}},
-		{"tor exit", "185.220.101.7", Info{
+		{"tor exit", "185.220.101.7", ipinfo.Info{
 			Country: "DE", City: "Berlin", Lat: 52.52, Lon: 13.405, HasLocation: true,
 			TimeZone: "Europe/Berlin", ASN: 60729, ASOrg: "Stiftung Erneuerbare Freiheit",
 			Hosting: true, Tor: true, Anonymous: true,
 		}},
-		{"public proxy", "54.36.1.1", Info{
+		{"public proxy", "54.36.1.1", ipinfo.Info{
 			Country: "FR", City: "Paris", Lat: 48.8566, Lon: 2.3522, HasLocation: true,
 			TimeZone: "Europe/Paris", ASN: 16276, ASOrg: "OVH SAS",
 			Hosting: true, PublicProxy: true, Anonymous: true,
 		}},
-		{"residential proxy", "73.45.128.9", Info{
+		{"residential proxy", "73.45.128.9", ipinfo.Info{
 			Country: "US", City: "Chicago", Lat: 41.8781, Lon: -87.6298, HasLocation: true,
 			TimeZone: "America/Chicago", ASN: 7922, ASOrg: "Comcast Cable Communications, LLC",
 			ResidentialProxy: true, Anonymous: true,
 		}},
-		{"unknown address", "8.8.8.8", Info{}},
-		{"private address", "10.1.2.3", Info{}},
-		{"invalid address", "", Info{}},
+		{"unknown address", "8.8.8.8", ipinfo.Info{}},
+		{"private address", "10.1.2.3", ipinfo.Info{}},
+		{"invalid address", "", ipinfo.Info{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,7 +124,7 @@ func TestLookupWholeWorld(t *testing.T) {
 	for _, n := range synth.World() {
 		ip := n.Addr(12345)
 		got := r.Lookup(ip)
-		want := Info{
+		want := ipinfo.Info{
 			Country: n.Country, City: n.City, Lat: n.Lat, Lon: n.Lon, HasLocation: true,
 			TimeZone: n.TimeZone, ASN: n.ASN, ASOrg: n.ASOrg,
 			Hosting:          n.Role == synth.Hosting || n.Role == synth.VPN || n.Role == synth.Tor || n.Role == synth.PublicProxy,
@@ -147,21 +148,21 @@ func TestAbsentDatabases(t *testing.T) {
 		name    string
 		cfg     Config
 		ip      netip.Addr
-		want    Info
+		want    ipinfo.Info
 		wantOff []string // substrings, one per Off line, in order
 	}{
 		{
 			name:    "no city",
 			cfg:     Config{ASNPath: asnPath, AnonPath: anonPath},
 			ip:      hetzner,
-			want:    Info{ASN: 24940, ASOrg: "Hetzner Online GmbH", Hosting: true, Anonymous: true},
+			want:    ipinfo.Info{ASN: 24940, ASOrg: "Hetzner Online GmbH", Hosting: true, Anonymous: true},
 			wantOff: []string{"city: no database configured (country/travel/timezone signals off)"},
 		},
 		{
 			name: "no asn",
 			cfg:  Config{CityPath: cityPath, AnonPath: anonPath},
 			ip:   hetzner,
-			want: Info{
+			want: ipinfo.Info{
 				Country: "DE", City: "Frankfurt am Main", Lat: 50.1109, Lon: 8.6821, HasLocation: true,
 				TimeZone: "Europe/Berlin", Hosting: true, Anonymous: true,
 			},
@@ -171,7 +172,7 @@ func TestAbsentDatabases(t *testing.T) {
 			name: "no anonymous-ip, no lists",
 			cfg:  Config{CityPath: cityPath, ASNPath: asnPath},
 			ip:   hetzner,
-			want: Info{
+			want: ipinfo.Info{
 				Country: "DE", City: "Frankfurt am Main", Lat: 50.1109, Lon: 8.6821, HasLocation: true,
 				TimeZone: "Europe/Berlin", ASN: 24940, ASOrg: "Hetzner Online GmbH",
 			},
@@ -181,7 +182,7 @@ func TestAbsentDatabases(t *testing.T) {
 			name: "no anonymous-ip, fallback lists",
 			cfg:  Config{CityPath: cityPath, ASNPath: asnPath, Lists: lists},
 			ip:   hetzner,
-			want: Info{
+			want: ipinfo.Info{
 				Country: "DE", City: "Frankfurt am Main", Lat: 50.1109, Lon: 8.6821, HasLocation: true,
 				TimeZone: "Europe/Berlin", ASN: 24940, ASOrg: "Hetzner Online GmbH", Hosting: true, Anonymous: true,
 			},
@@ -191,21 +192,21 @@ func TestAbsentDatabases(t *testing.T) {
 			name:    "fallback lists for a vpn, no asn",
 			cfg:     Config{Lists: lists},
 			ip:      addr("146.70.20.1"),
-			want:    Info{Hosting: true, VPN: true, Anonymous: true},
+			want:    ipinfo.Info{Hosting: true, VPN: true, Anonymous: true},
 			wantOff: []string{"city:", "asn: no database configured (ASN signals off; fallback lists match networks only", "anonymous-ip:"},
 		},
 		{
 			name:    "fallback lists, residential address",
 			cfg:     Config{ASNPath: asnPath, Lists: lists},
 			ip:      comcast,
-			want:    Info{ASN: 7922, ASOrg: "Comcast Cable Communications, LLC"},
+			want:    ipinfo.Info{ASN: 7922, ASOrg: "Comcast Cable Communications, LLC"},
 			wantOff: []string{"city:", "anonymous-ip:"},
 		},
 		{
 			name:    "nothing at all",
 			cfg:     Config{},
 			ip:      hetzner,
-			want:    Info{},
+			want:    ipinfo.Info{},
 			wantOff: []string{"city:", "asn:", "anonymous-ip:"},
 		},
 	}

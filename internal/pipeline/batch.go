@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,7 +16,7 @@ import (
 
 	"github.com/mailtrust/abusescan/internal/claim"
 	"github.com/mailtrust/abusescan/internal/event"
-	"github.com/mailtrust/abusescan/internal/geo"
+	"github.com/mailtrust/abusescan/internal/ipinfo"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/window"
 )
@@ -34,7 +33,7 @@ type work struct {
 	prev *claim.Claim
 	mine claim.Claim // the claim this attempt holds, once written
 
-	geo    geo.Info
+	geo    ipinfo.Info
 	prefix netip.Prefix
 	keys   []counted
 	counts []window.Counts // by keys' position
@@ -213,7 +212,7 @@ func (a *attempt) classify(ctx context.Context, ws []*work) []*work {
 				continue
 			}
 			var d decided
-			if err := json.Unmarshal(c.Result, &d); err != nil {
+			if err := d.decode(c.Result); err != nil {
 				res.Err = fmt.Errorf("claim of an earlier attempt: %w: %w", ErrTransient, err)
 				continue
 			}
@@ -329,10 +328,7 @@ func (a *attempt) claim(ctx context.Context, ws []*work) []*work {
 	ws = slices.DeleteFunc(slices.Clone(ws), func(w *work) bool { return w.foreign })
 	writes := make([]claim.Write, len(ws))
 	for i, w := range ws {
-		result, err := json.Marshal(w.dec)
-		if err != nil {
-			result = nil
-		}
+		result := w.dec.encode()
 		w.mine = claim.Claim{
 			ID: w.claimID, EventID: w.ev.ID, Hash: w.hash, Owner: a.owner,
 			LeaseUntil: a.lease.UnixMilli(), Result: result,

@@ -1,7 +1,12 @@
 package pipeline
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/mailtrust/abusescan/internal/queue"
@@ -67,4 +72,35 @@ func cluster(w *work) *queue.Cluster {
 		}
 	}
 	return best
+}
+
+// encode is how a decision is kept in a claim: JSON, deflated. A bot
+// wave's reasons run to a couple of kilobytes of repetitive text, and a
+// claim is written twice at one write unit per started kilobyte.
+func (d decided) encode() []byte {
+	// Neither step can fail: the types are plain, the writer a buffer.
+	b, _ := json.Marshal(d)
+	var buf bytes.Buffer
+	zw, _ := flate.NewWriter(&buf, flate.BestCompression)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// maxDecision bounds a recorded decision once inflated: reasons are
+// bounded in number and size (queue.MaxReasons, queue.MaxDetailBytes).
+const maxDecision = 256 << 10
+
+func (d *decided) decode(b []byte) error {
+	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(b)), maxDecision+1))
+	if err != nil {
+		return fmt.Errorf("recorded decision: %w", err)
+	}
+	if len(raw) > maxDecision {
+		return fmt.Errorf("recorded decision: over %d bytes", maxDecision)
+	}
+	if err := json.Unmarshal(raw, d); err != nil {
+		return fmt.Errorf("recorded decision: %w", err)
+	}
+	return nil
 }

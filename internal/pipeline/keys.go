@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/mailtrust/abusescan/internal/event"
-	"github.com/mailtrust/abusescan/internal/geo"
+	"github.com/mailtrust/abusescan/internal/ipinfo"
 	"github.com/mailtrust/abusescan/internal/keyhash"
 	"github.com/mailtrust/abusescan/internal/signal"
 	"github.com/mailtrust/abusescan/internal/window"
@@ -28,7 +28,7 @@ const (
 
 // signupKeys derives every key a signup is counted under, in the order of
 // window.Kinds: the one place that knows how a value becomes a key.
-func signupKeys(su *event.Signup, info geo.Info, h *keyhash.Hasher, template func(string) string) []counted {
+func signupKeys(su *event.Signup, info ipinfo.Info, h *keyhash.Hasher, template func(string) string) []counted {
 	ks := make([]counted, 0, len(window.Kinds))
 	add := func(k window.Kind, v string) { ks = append(ks, counted{k, window.NewKey(k, v)}) }
 	add(window.IP, Host(su.IP))

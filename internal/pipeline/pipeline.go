@@ -15,7 +15,7 @@ import (
 
 	"github.com/mailtrust/abusescan/internal/decision"
 	"github.com/mailtrust/abusescan/internal/event"
-	"github.com/mailtrust/abusescan/internal/geo"
+	"github.com/mailtrust/abusescan/internal/ipinfo"
 	"github.com/mailtrust/abusescan/internal/keyhash"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/rules"
@@ -67,7 +67,7 @@ type Result struct {
 
 // Geo looks up what is known of an IP address.
 type Geo interface {
-	Lookup(ip netip.Addr) geo.Info
+	Lookup(ip netip.Addr) ipinfo.Info
 }
 
 // Config holds a pipeline's parts.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/event"
-	"github.com/mailtrust/abusescan/internal/geo"
+	"github.com/mailtrust/abusescan/internal/ipinfo"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -49,7 +49,7 @@ func (x *Extractor) Catalog() *Catalog { return x.cat }
 // Input is everything known about one signup when it is scored.
 type Input struct {
 	Signup *event.Signup
-	Geo    geo.Info
+	Geo    ipinfo.Info
 	// GeoCity and GeoASN say which databases are configured, so rules can
 	// tell "unknown" from "not looked up".
 	GeoCity, GeoASN bool

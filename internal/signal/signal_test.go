@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/event"
-	"github.com/mailtrust/abusescan/internal/geo"
+	"github.com/mailtrust/abusescan/internal/ipinfo"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -79,7 +79,7 @@ func baseInput() Input {
 			RecoveryEmail: "jm.backup@othermail.example", RecoveryPhone: "+13125550123", DeviceID: "d1f0c4e2a9",
 			FormFillMs: ptr(int64(48210)), CaptchaScore: ptr(0.9), Channel: "web",
 		},
-		Geo: geo.Info{
+		Geo: ipinfo.Info{
 			Country: "US", City: "Chicago", TimeZone: "America/Chicago", ASN: 64496, ASOrg: "Example Cable",
 		},
 		GeoCity: true, GeoASN: true,
@@ -207,7 +207,7 @@ func TestExtractFixed(t *testing.T) {
 			"ip": "198.51.100.23", "net": "198.51.100.0/24", "asn": int64(64496), "asn_org": "Example Cable",
 			"ip_country": "US", "ip_city": "Chicago", "geo_city": true, "geo_asn": true,
 		}},
-		{"no geo databases", func(in *Input) { in.GeoCity, in.GeoASN, in.Geo = false, false, geo.Info{} }, map[string]any{
+		{"no geo databases", func(in *Input) { in.GeoCity, in.GeoASN, in.Geo = false, false, ipinfo.Info{} }, map[string]any{
 			"geo_city": false, "geo_asn": false, "asn": int64(0), "ip_country": "", "anonymous": false,
 			"tz_diff_h": 0.0, "tz_mismatch": false, "lang_mismatch": false, "country_mismatch": false,
 		}},
