@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 )
 
@@ -100,7 +99,7 @@ func decide(ctx context.Context, st store, id string, to queue.Status, by, note 
 		if err != nil {
 			return queue.Item{}, fmt.Errorf("%s: %w", id, err)
 		}
-		errs := st.PutQueueItems(ctx, []pipeline.QueueWrite{{Item: next, PrevVersion: cur.Version}})
+		errs := st.PutQueueItems(ctx, []queue.Write{{Item: next, PrevVersion: cur.Version}})
 		if len(errs) == 1 && errs[0] == nil {
 			return next, nil
 		}

@@ -26,14 +26,14 @@ type tally struct {
 
 func (t *tally) add(r pipeline.Result) {
 	t.read++
-	switch {
-	case r.Err != nil && errors.Is(r.Err, event.ErrMalformed):
+	switch r.Outcome() {
+	case pipeline.Rejected:
 		t.rejected++
-	case r.Err != nil:
+	case pipeline.Failed:
 		t.failed++
-	case r.Duplicate:
+	case pipeline.Duplicate:
 		t.duplicates++
-	case r.Skipped != "":
+	case pipeline.Skipped:
 		t.skipped++
 	default:
 		if t.verdicts == nil {

@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 )
 
@@ -110,7 +109,7 @@ func putItem(t *testing.T, db string, it queue.Item) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs := st.PutQueueItems(t.Context(), []pipeline.QueueWrite{{Item: it}})
+	errs := st.PutQueueItems(t.Context(), []queue.Write{{Item: it}})
 	if len(errs) != 1 || errs[0] != nil {
 		t.Fatalf("put item: %v", errs)
 	}

@@ -45,7 +45,7 @@ func TestLayout(t *testing.T) {
 		Cluster:  &queue.Cluster{Key: "net#198.51.100.0/24", Size: 27},
 		EventIDs: []string{"e1", "e2"}, CreatedAt: at, UpdatedAt: at.Add(time.Second), Version: 1,
 	}
-	if err := errors.Join(s.PutQueueItems(ctx, []pipeline.QueueWrite{{Item: it}})...); err != nil {
+	if err := errors.Join(s.PutQueueItems(ctx, []queue.Write{{Item: it}})...); err != nil {
 		t.Fatal(err)
 	}
 	d := window.Delta{Key: "ip#192.0.2.1", Incr: window.Attrs{"f5870000": 1}, SetOnce: window.Attrs{"m_acc-1": 1740830400}, Expires: 1_800_000_000}
@@ -162,9 +162,9 @@ func TestUsage(t *testing.T) {
 	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	it := queue.Item{AccountID: "acc-1", Action: queue.Review, Status: queue.Pending, CreatedAt: at, UpdatedAt: at, Version: 1}
 	before := s.Usage()
-	put := func(w pipeline.QueueWrite) dynamo.Usage {
+	put := func(w queue.Write) dynamo.Usage {
 		t.Helper()
-		if err := errors.Join(s.PutQueueItems(ctx, []pipeline.QueueWrite{w})...); err != nil {
+		if err := errors.Join(s.PutQueueItems(ctx, []queue.Write{w})...); err != nil {
 			t.Fatal(err)
 		}
 		u := s.Usage()
@@ -177,12 +177,12 @@ func TestUsage(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		w    pipeline.QueueWrite
+		w    queue.Write
 		want dynamo.Usage
 	}{
-		{"create: table and index", pipeline.QueueWrite{Item: it}, dynamo.Usage{Requests: 1, WriteUnits: 2, IndexWriteUnits: 1}},
-		{"update in place", pipeline.QueueWrite{Item: withVersion(it, 2, it.Status, 50), PrevVersion: 1}, dynamo.Usage{Requests: 1, WriteUnits: 2, IndexWriteUnits: 1}},
-		{"status change: index delete and put", pipeline.QueueWrite{Item: withVersion(it, 3, queue.Applied, 50), PrevVersion: 2}, dynamo.Usage{Requests: 1, WriteUnits: 3, IndexWriteUnits: 2}},
+		{"create: table and index", queue.Write{Item: it}, dynamo.Usage{Requests: 1, WriteUnits: 2, IndexWriteUnits: 1}},
+		{"update in place", queue.Write{Item: withVersion(it, 2, it.Status, 50), PrevVersion: 1}, dynamo.Usage{Requests: 1, WriteUnits: 2, IndexWriteUnits: 1}},
+		{"status change: index delete and put", queue.Write{Item: withVersion(it, 3, queue.Applied, 50), PrevVersion: 2}, dynamo.Usage{Requests: 1, WriteUnits: 3, IndexWriteUnits: 2}},
 	}
 	for _, tc := range tests {
 		if got := put(tc.w); got != tc.want {

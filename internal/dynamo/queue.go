@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 )
 
@@ -86,7 +85,7 @@ func (s *Store) QueueItem(ctx context.Context, accountID string) (queue.Item, er
 // PutQueueItems puts each item on condition that its stored version is
 // still PrevVersion (no item at all for 0), with one PutItem each,
 // concurrently.
-func (s *Store) PutQueueItems(ctx context.Context, ws []pipeline.QueueWrite) []error {
+func (s *Store) PutQueueItems(ctx context.Context, ws []queue.Write) []error {
 	errs := make([]error, len(ws))
 	parallel(len(ws), func(i int) {
 		errs[i] = s.putQueueItem(ctx, ws[i])
@@ -94,7 +93,7 @@ func (s *Store) PutQueueItems(ctx context.Context, ws []pipeline.QueueWrite) []e
 	return errs
 }
 
-func (s *Store) putQueueItem(ctx context.Context, w pipeline.QueueWrite) error {
+func (s *Store) putQueueItem(ctx context.Context, w queue.Write) error {
 	in := &dynamodb.PutItemInput{
 		TableName:              aws.String(s.tables.Queue),
 		Item:                   queueItem(w.Item),

@@ -75,7 +75,7 @@ func testReopen(t *testing.T, o embedded.Options) {
 	}
 	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	it := queue.Item{AccountID: "acc-1", Action: queue.Suspend, Status: queue.Pending, CreatedAt: at, UpdatedAt: at, Version: 1}
-	if err := errors.Join(s.PutQueueItems(ctx, []pipeline.QueueWrite{{Item: it}})...); err != nil {
+	if err := errors.Join(s.PutQueueItems(ctx, []queue.Write{{Item: it}})...); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

@@ -10,7 +10,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 )
 
@@ -59,7 +58,7 @@ func (s *Store) QueueItem(ctx context.Context, accountID string) (queue.Item, er
 // PutQueueItems writes each item if its stored version is still
 // PrevVersion (0: no item may exist), in one transaction, and keeps the
 // reading index in step.
-func (s *Store) PutQueueItems(ctx context.Context, ws []pipeline.QueueWrite) []error {
+func (s *Store) PutQueueItems(ctx context.Context, ws []queue.Write) []error {
 	errs := make([]error, len(ws))
 	return s.update(ctx, errs, func(tx *bolt.Tx) error {
 		items, index := bucket(tx, bucketQueue), bucket(tx, bucketQueueIndex)
@@ -70,7 +69,7 @@ func (s *Store) PutQueueItems(ctx context.Context, ws []pipeline.QueueWrite) []e
 	})
 }
 
-func putItem(items, index *bolt.Bucket, w pipeline.QueueWrite) error {
+func putItem(items, index *bolt.Bucket, w queue.Write) error {
 	id := w.Item.AccountID
 	k := []byte(id)
 	if v := items.Get(k); v == nil {

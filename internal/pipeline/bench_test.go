@@ -15,6 +15,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/geo"
 	"github.com/mailtrust/abusescan/internal/pipeline"
+	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/synth"
 	"github.com/mailtrust/abusescan/internal/window"
 )
@@ -168,7 +169,7 @@ func (c *costSplit) PutClaims(ctx context.Context, ws []claim.Write) (errs []err
 	return errs
 }
 
-func (c *costSplit) PutQueueItems(ctx context.Context, ws []pipeline.QueueWrite) (errs []error) {
+func (c *costSplit) PutQueueItems(ctx context.Context, ws []queue.Write) (errs []error) {
 	c.measure("queue", func() { errs = c.Store.PutQueueItems(ctx, ws) })
 	return errs
 }

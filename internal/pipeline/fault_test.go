@@ -83,8 +83,8 @@ func (f *faultStore) CreateAccounts(ctx context.Context, as []account.Account) [
 	return faulty(f, as, func(as []account.Account) []error { return f.store.CreateAccounts(ctx, as) })
 }
 
-func (f *faultStore) PutQueueItems(ctx context.Context, ws []pipeline.QueueWrite) []error {
-	return faulty(f, ws, func(ws []pipeline.QueueWrite) []error { return f.store.PutQueueItems(ctx, ws) })
+func (f *faultStore) PutQueueItems(ctx context.Context, ws []queue.Write) []error {
+	return faulty(f, ws, func(ws []queue.Write) []error { return f.store.PutQueueItems(ctx, ws) })
 }
 
 // clock is a receiver's clock a test moves by hand.

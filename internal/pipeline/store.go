@@ -40,11 +40,5 @@ type Store interface {
 	// PutQueueItems writes each item if its stored version is still
 	// PrevVersion (0: no item may exist), and returns one error per write:
 	// nil, one wrapping queue.ErrConflict, or a storage fault.
-	PutQueueItems(ctx context.Context, ws []QueueWrite) []error
-}
-
-// QueueWrite is one conditional write of a queue item.
-type QueueWrite struct {
-	Item        queue.Item
-	PrevVersion int64
+	PutQueueItems(ctx context.Context, ws []queue.Write) []error
 }

@@ -70,14 +70,14 @@ func (a *attempt) writeQueue(ctx context.Context, held []*work) []*work {
 			}
 			owners[id] = append(owners[id], w)
 		}
-		var writes []QueueWrite
+		var writes []queue.Write
 		var writeIDs []string
 		for _, id := range order {
 			it := next[id]
 			if it == nil || it.Version == prev[id] {
 				continue
 			}
-			writes = append(writes, QueueWrite{Item: *it, PrevVersion: prev[id]})
+			writes = append(writes, queue.Write{Item: *it, PrevVersion: prev[id]})
 			writeIDs = append(writeIDs, id)
 		}
 		errs := a.p.c.Store.PutQueueItems(ctx, writes)

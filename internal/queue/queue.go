@@ -252,6 +252,13 @@ func Shard(accountID string) int {
 	return int(h.Sum32() % Shards)
 }
 
+// Write is one conditional write of an item: it applies only if the
+// stored item's version is still PrevVersion (0: no item may exist).
+type Write struct {
+	Item        Item
+	PrevVersion int64
+}
+
 // Proposal is the scanner's verdict on one event of an account.
 type Proposal struct {
 	AccountID    string

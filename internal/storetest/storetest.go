@@ -409,7 +409,7 @@ func testCancelledContext(t *testing.T, s Store) {
 			t.Errorf("CreateAccounts(cancelled)[%d] = %v", i, err)
 		}
 	}
-	for i, err := range s.PutQueueItems(ctx, []pipeline.QueueWrite{{Item: item("a", queue.Suspend, queue.Pending, time.Unix(0, 0))}}) {
+	for i, err := range s.PutQueueItems(ctx, []queue.Write{{Item: item("a", queue.Suspend, queue.Pending, time.Unix(0, 0))}}) {
 		if err == nil || errors.Is(err, queue.ErrConflict) {
 			t.Errorf("PutQueueItems(cancelled)[%d] = %v", i, err)
 		}
@@ -507,7 +507,7 @@ func item(id string, a queue.Action, st queue.Status, created time.Time) queue.I
 	}
 }
 
-func put(t *testing.T, s Store, ws ...pipeline.QueueWrite) {
+func put(t *testing.T, s Store, ws ...queue.Write) {
 	t.Helper()
 	errs := s.PutQueueItems(t.Context(), ws)
 	if len(errs) != len(ws) {
@@ -531,9 +531,9 @@ func testQueueCreateAndConflict(t *testing.T, s Store) {
 	ctx := t.Context()
 	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	first := item("acc-1", queue.Review, queue.Pending, at)
-	put(t, s, pipeline.QueueWrite{Item: first})
+	put(t, s, queue.Write{Item: first})
 	second := item("acc-1", queue.Suspend, queue.Pending, at.Add(time.Minute))
-	errs := s.PutQueueItems(ctx, []pipeline.QueueWrite{{Item: second}, {Item: item("acc-2", queue.Review, queue.Pending, at)}})
+	errs := s.PutQueueItems(ctx, []queue.Write{{Item: second}, {Item: item("acc-2", queue.Review, queue.Pending, at)}})
 	if !errors.Is(errs[0], queue.ErrConflict) {
 		t.Errorf("second create = %v, want queue.ErrConflict", errs[0])
 	}
@@ -549,7 +549,7 @@ func testQueueVersions(t *testing.T, s Store) {
 	ctx := t.Context()
 	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	v1 := item("acc-v", queue.Review, queue.Pending, at)
-	put(t, s, pipeline.QueueWrite{Item: v1})
+	put(t, s, queue.Write{Item: v1})
 	v2, changed := queue.Raise(&v1, queue.Proposal{
 		AccountID: "acc-v", Action: queue.Suspend, Score: 95, EventID: "evt-2", At: at.Add(time.Hour),
 		Reasons: []queue.Reason{{Rule: "geo_jump", Points: 40, Detail: "US then CN in 4 min"}},
@@ -557,7 +557,7 @@ func testQueueVersions(t *testing.T, s Store) {
 	if !changed || v2.Version != 2 {
 		t.Fatalf("queue.Raise = %+v, %v", v2, changed)
 	}
-	put(t, s, pipeline.QueueWrite{Item: v2, PrevVersion: 1})
+	put(t, s, queue.Write{Item: v2, PrevVersion: 1})
 	if d := diffItem(readItem(t, s, "acc-v"), v2); d != "" {
 		t.Errorf("after update: %s", d)
 	}
@@ -565,16 +565,16 @@ func testQueueVersions(t *testing.T, s Store) {
 	stale.Score, stale.Version = 99, 3
 	tests := []struct {
 		name string
-		w    pipeline.QueueWrite
+		w    queue.Write
 	}{
-		{"stale version", pipeline.QueueWrite{Item: stale, PrevVersion: 1}},
-		{"future version", pipeline.QueueWrite{Item: stale, PrevVersion: 7}},
-		{"create over existing", pipeline.QueueWrite{Item: stale}},
-		{"update of absent item", pipeline.QueueWrite{Item: item("acc-none", queue.Review, queue.Pending, at), PrevVersion: 1}},
+		{"stale version", queue.Write{Item: stale, PrevVersion: 1}},
+		{"future version", queue.Write{Item: stale, PrevVersion: 7}},
+		{"create over existing", queue.Write{Item: stale}},
+		{"update of absent item", queue.Write{Item: item("acc-none", queue.Review, queue.Pending, at), PrevVersion: 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			errs := s.PutQueueItems(ctx, []pipeline.QueueWrite{tc.w})
+			errs := s.PutQueueItems(ctx, []queue.Write{tc.w})
 			if !errors.Is(errs[0], queue.ErrConflict) {
 				t.Errorf("PutQueueItems = %v, want queue.ErrConflict", errs[0])
 			}
@@ -594,7 +594,7 @@ func testQueueRace(t *testing.T, s Store) {
 	ctx := t.Context()
 	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	cur := item("acc-race", queue.Review, queue.Pending, at)
-	put(t, s, pipeline.QueueWrite{Item: cur})
+	put(t, s, queue.Write{Item: cur})
 	for round := range 6 {
 		const writers = 4
 		errs := make([]error, writers)
@@ -608,14 +608,14 @@ func testQueueRace(t *testing.T, s Store) {
 		if round%2 == 0 {
 			for w := range writers {
 				wg.Go(func() {
-					errs[w] = s.PutQueueItems(ctx, []pipeline.QueueWrite{{Item: nexts[w], PrevVersion: cur.Version}})[0]
+					errs[w] = s.PutQueueItems(ctx, []queue.Write{{Item: nexts[w], PrevVersion: cur.Version}})[0]
 				})
 			}
 			wg.Wait()
 		} else {
-			var ws []pipeline.QueueWrite
+			var ws []queue.Write
 			for w := range writers {
-				ws = append(ws, pipeline.QueueWrite{Item: nexts[w], PrevVersion: cur.Version})
+				ws = append(ws, queue.Write{Item: nexts[w], PrevVersion: cur.Version})
 			}
 			errs = s.PutQueueItems(ctx, ws)
 		}
@@ -659,8 +659,8 @@ func testQueueRoundTrip(t *testing.T, s Store) {
 	zeroCluster := item("acc-zero-cluster", queue.Review, queue.Pending, at)
 	zeroCluster.Cluster = &queue.Cluster{}
 
-	put(t, s, pipeline.QueueWrite{Item: full}, pipeline.QueueWrite{Item: bare}, pipeline.QueueWrite{Item: emptyStrings},
-		pipeline.QueueWrite{Item: nanos}, pipeline.QueueWrite{Item: zeroCluster})
+	put(t, s, queue.Write{Item: full}, queue.Write{Item: bare}, queue.Write{Item: emptyStrings},
+		queue.Write{Item: nanos}, queue.Write{Item: zeroCluster})
 
 	wantFull := full
 	wantFull.EventIDs = []string{"evt-a", "evt-b", "evt-c"}
@@ -703,7 +703,7 @@ func testListQueue(t *testing.T, s Store) {
 	base := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	rng := rand.New(rand.NewPCG(11, 11))
 	model := map[string]queue.Item{}
-	var ws []pipeline.QueueWrite
+	var ws []queue.Write
 	shards := map[int]bool{}
 	for i := range 80 {
 		id := fmt.Sprintf("acc-%03d", i)
@@ -720,7 +720,7 @@ func testListQueue(t *testing.T, s Store) {
 		}
 		it := item(id, a, st, created)
 		model[id] = it
-		ws = append(ws, pipeline.QueueWrite{Item: it})
+		ws = append(ws, queue.Write{Item: it})
 		if a == queue.Suspend && st == queue.Pending {
 			shards[queue.Shard(id)] = true
 		}
@@ -803,8 +803,8 @@ func testListQueue(t *testing.T, s Store) {
 		}
 		raised := reviewed
 		raised.Action, raised.Version = queue.Suspend, reviewed.Version+1
-		put(t, s, pipeline.QueueWrite{Item: released, PrevVersion: pending[0].Version},
-			pipeline.QueueWrite{Item: raised, PrevVersion: reviewed.Version})
+		put(t, s, queue.Write{Item: released, PrevVersion: pending[0].Version},
+			queue.Write{Item: raised, PrevVersion: reviewed.Version})
 		model[released.AccountID], model[raised.AccountID] = released, raised
 		check(t, queue.Pending, queue.Suspend, 0)
 		check(t, queue.Pending, queue.Review, 0)
