@@ -3,21 +3,36 @@ package embedded
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/mailtrust/abusescan/internal/claim"
 )
 
-// storedClaim is a claim as the file holds it: JSON (claims are written
-// once or twice per event, and read rarely), with the epoch of the Store
-// that wrote it.
-type storedClaim struct {
-	claim.Claim
-	Epoch string `json:"epoch"`
+// The encoding of a claim, with the epoch of the Store that wrote it:
+//
+//	version (1 byte) | Done (1 byte) | LeaseUntil, Expires (varint each)
+//	| ID, EventID, Hash, Owner, epoch, Result (uvarint length + bytes each)
+const claimVersion = 1
+
+func appendClaim(dst []byte, c claim.Claim, epoch string) []byte {
+	done := byte(0)
+	if c.Done {
+		done = 1
+	}
+	dst = append(dst, claimVersion, done)
+	dst = binary.AppendVarint(dst, c.LeaseUntil)
+	dst = binary.AppendVarint(dst, c.Expires)
+	for _, s := range []string{c.ID, c.EventID, c.Hash, c.Owner, epoch} {
+		dst = binary.AppendUvarint(dst, uint64(len(s)))
+		dst = append(dst, s...)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(c.Result)))
+	return append(dst, c.Result...)
 }
 
 // newEpoch returns a random id for one Open of the file. bbolt locks the
@@ -33,14 +48,24 @@ func newEpoch() string {
 
 // decodeClaim reads a stored claim as the current Store sees it.
 func (s *Store) decodeClaim(v []byte) (claim.Claim, error) {
-	var sc storedClaim
-	if err := json.Unmarshal(v, &sc); err != nil {
-		return claim.Claim{}, fmt.Errorf("%w: %w", errCorrupt, err)
+	d := decoder{b: v}
+	version, done := d.byte(), d.byte()
+	c := claim.Claim{Done: done == 1, LeaseUntil: d.varint(), Expires: d.varint()}
+	c.ID, c.EventID, c.Hash, c.Owner = d.string(), d.string(), d.string(), d.string()
+	epoch := d.string()
+	if n := d.uvarint(); !d.bad && n <= uint64(len(d.b)) {
+		c.Result = append([]byte(nil), d.b[:n]...)
+		d.b = d.b[n:]
+	} else {
+		d.bad = true
 	}
-	if !sc.Done && sc.Epoch != s.epoch {
-		sc.LeaseUntil = 0
+	if version != claimVersion || done > 1 || d.bad || len(d.b) != 0 {
+		return claim.Claim{}, errCorrupt
 	}
-	return sc.Claim, nil
+	if !c.Done && epoch != s.epoch {
+		c.LeaseUntil = 0
+	}
+	return c, nil
 }
 
 // Claims reads claims; absent ones are absent from the map.
@@ -50,19 +75,36 @@ func (s *Store) Claims(ctx context.Context, ids []string) (map[string]claim.Clai
 	}
 	out := make(map[string]claim.Claim, len(ids))
 	read := func(tx **bolt.Tx) error {
+		var missed []string
 		for _, id := range ids {
-			v, err := s.claimBytes(tx, id)
-			if err != nil || v == nil {
-				if err != nil {
-					return fmt.Errorf("claim %s: %w", id, err)
-				}
+			v, ok := s.bufferedClaim(id)
+			if !ok {
+				missed = append(missed, id)
 				continue
 			}
-			c, err := s.decodeClaim(v)
-			if err != nil {
-				return fmt.Errorf("claim %s: %w", id, err)
+			if err := s.addClaim(out, id, v); err != nil {
+				return err
 			}
-			out[id] = c
+		}
+		if len(missed) == 0 {
+			return nil
+		}
+		t, err := s.fileTx(tx)
+		if err != nil {
+			return err
+		}
+		// Most claims asked for are absent (new events): one cursor, in key
+		// order, walks the tree once instead of once per id.
+		slices.Sort(missed)
+		c := bucket(t, bucketClaims).Cursor()
+		for _, id := range missed {
+			k, v := c.Seek(bytesOf(id))
+			if k == nil || string(k) != id {
+				continue
+			}
+			if err := s.addClaim(out, id, v); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -70,6 +112,34 @@ func (s *Store) Claims(ctx context.Context, ids []string) (map[string]claim.Clai
 		return nil, fmt.Errorf("read claims: %w", err)
 	}
 	return out, nil
+}
+
+func (s *Store) addClaim(out map[string]claim.Claim, id string, v []byte) error {
+	if v == nil {
+		return nil
+	}
+	c, err := s.decodeClaim(v)
+	if err != nil {
+		return fmt.Errorf("claim %s: %w", id, err)
+	}
+	out[id] = c
+	return nil
+}
+
+// bufferedClaim returns the claim id from the buffers, and ok false if the
+// file must be asked. With a buffer, called
+// with mu held.
+func (s *Store) bufferedClaim(id string) (v []byte, ok bool) {
+	if s.limit == 0 {
+		return nil, false
+	}
+	if v, ok := s.dirty.claims[id]; ok {
+		return v, true
+	}
+	if v, ok := s.flushing.claims[id]; ok {
+		return v, true
+	}
+	return nil, false
 }
 
 // PutClaims writes each claim that claim.Allowed lets replace the stored
@@ -100,11 +170,7 @@ func (s *Store) PutClaims(ctx context.Context, ws []claim.Write) []error {
 				errs[i] = fmt.Errorf("put claim %s: %w", id, claim.ErrConflict)
 				continue
 			}
-			b, err := json.Marshal(storedClaim{Claim: w.Claim, Epoch: s.epoch})
-			if err == nil {
-				err = set(id, b)
-			}
-			if err != nil {
+			if err := set(id, appendClaim(nil, w.Claim, s.epoch)); err != nil {
 				errs[i] = fmt.Errorf("put claim %s: %w", id, err)
 			}
 		}

@@ -27,6 +27,7 @@ type work struct {
 	ev      event.Event
 	su      *event.Signup
 	claimID string
+	token   string // the write token of the claim on the keys
 	hash    string
 	// prev is the stored claim of an earlier attempt that this one takes
 	// over (nil: the event is new); its Result is the decision to finish.
@@ -89,6 +90,7 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 			continue
 		}
 		w := &work{idx: i, ev: ev, su: ev.Signup, claimID: claim.ID(ev.ID), hash: contentHash(ev)}
+		w.token = window.Token(w.claimID)
 		if f, dup := first[ev.ID]; dup {
 			again = append(again, copyOf{w, f})
 			continue
@@ -402,7 +404,7 @@ func (a *attempt) writeKeys(ctx context.Context, held []*work, records map[windo
 				deltas[k.key] = d
 			}
 			d.Add(w.su.CreatedAt, member(k.kind, w.su.AccountID))
-			tok := window.Token(w.claimID)
+			tok := w.token
 			d.Tokens = append(d.Tokens, tok)
 			if d.SetOnce == nil {
 				d.SetOnce = window.Attrs{}

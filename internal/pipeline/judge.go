@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/signal"
@@ -74,30 +75,57 @@ func cluster(w *work) *queue.Cluster {
 	return best
 }
 
-// encode is how a decision is kept in a claim: JSON, deflated. A bot
-// wave's reasons run to a couple of kilobytes of repetitive text, and a
-// claim is written twice at one write unit per started kilobyte.
+// encode is how a decision is kept in a claim: JSON, deflated when it is
+// long. A bot wave's reasons run to a couple of kilobytes of repetitive
+// text, and a claim is written twice at one write unit per started
+// kilobyte; most decisions are short, and deflating them would cost more
+// time than it saves.
 func (d decided) encode() []byte {
 	// Neither step can fail: the types are plain, the writer a buffer.
 	b, _ := json.Marshal(d)
-	var buf bytes.Buffer
-	zw, _ := flate.NewWriter(&buf, flate.BestCompression)
+	if len(b) <= rawDecision {
+		return append([]byte{'j'}, b...)
+	}
+	zw := deflaters.Get().(*flate.Writer)
+	defer deflaters.Put(zw)
+	buf := bytes.NewBuffer(append(make([]byte, 0, len(b)/2), 'z'))
+	zw.Reset(buf)
 	_, _ = zw.Write(b)
 	_ = zw.Close()
 	return buf.Bytes()
 }
+
+// rawDecision is the longest decision kept as it is.
+const rawDecision = 600
+
+// deflaters are reused: a flate.Writer is about a megabyte of tables.
+var deflaters = sync.Pool{New: func() any {
+	zw, _ := flate.NewWriter(nil, flate.BestCompression)
+	return zw
+}}
 
 // maxDecision bounds a recorded decision once inflated: reasons are
 // bounded in number and size (queue.MaxReasons, queue.MaxDetailBytes).
 const maxDecision = 256 << 10
 
 func (d *decided) decode(b []byte) error {
-	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(b)), maxDecision+1))
-	if err != nil {
-		return fmt.Errorf("recorded decision: %w", err)
+	if len(b) == 0 {
+		return fmt.Errorf("recorded decision: empty")
 	}
-	if len(raw) > maxDecision {
-		return fmt.Errorf("recorded decision: over %d bytes", maxDecision)
+	raw := b[1:]
+	switch b[0] {
+	case 'j':
+	case 'z':
+		var err error
+		raw, err = io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(b[1:])), maxDecision+1))
+		if err != nil {
+			return fmt.Errorf("recorded decision: %w", err)
+		}
+		if len(raw) > maxDecision {
+			return fmt.Errorf("recorded decision: over %d bytes", maxDecision)
+		}
+	default:
+		return fmt.Errorf("recorded decision: unknown encoding %q", b[0])
 	}
 	if err := json.Unmarshal(raw, d); err != nil {
 		return fmt.Errorf("recorded decision: %w", err)
