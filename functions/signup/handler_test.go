@@ -18,8 +18,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/invoke"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/window"
 )
 
 // fakeProcessor is a processor whose behaviour each test sets.
@@ -30,7 +32,7 @@ type fakeProcessor struct {
 	calls [][]pipeline.Record
 }
 
-var _ processor = (*fakeProcessor)(nil)
+var _ invoke.Processor = (*fakeProcessor)(nil)
 
 func (f *fakeProcessor) Process(ctx context.Context, recs []pipeline.Record) []pipeline.Result {
 	f.mu.Lock()
@@ -88,7 +90,7 @@ type harness struct {
 	metrics bytes.Buffer
 }
 
-func newHarness(p processor) *harness {
+func newHarness(p invoke.Processor) *harness {
 	h := &harness{}
 	log := slog.New(slog.NewJSONHandler(&h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.handle = newHandler(p, log, &h.metrics)
@@ -342,7 +344,7 @@ func TestHandlerEventBridge(t *testing.T) {
 		{"duplicate is handled", outcomes(map[string]pipeline.Result{"req-eb": {Duplicate: true}}), nil},
 		{"malformed is returned", outcomes(map[string]pipeline.Result{"req-eb": {Err: &event.FieldError{Field: "detail.ip", Reason: `"198.51.100.300" is not an IPv4 or IPv6 address`}}}), event.ErrMalformed},
 		{"transient is returned", outcomes(map[string]pipeline.Result{"req-eb": {Err: errTransient}}), pipeline.ErrTransient},
-		{"no result is returned", &fakeProcessor{ProcessFn: func(context.Context, []pipeline.Record) []pipeline.Result { return nil }}, errNoResult},
+		{"no result is returned", &fakeProcessor{ProcessFn: func(context.Context, []pipeline.Record) []pipeline.Result { return nil }}, invoke.ErrNoResult},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -522,5 +524,26 @@ func TestHandlerMetricsFailureDoesNotFailTheBatch(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"metricsError":"write metrics: stdout closed"`) {
 		t.Errorf("summary line does not report the metrics error:\n%s", logs.String())
+	}
+}
+
+// TestHandlerLogsNoStorageKey: a throttled of the store names the
+// key; the failure line shows the key's hash, not the address.
+func TestHandlerLogsNoStorageKey(t *testing.T) {
+	t.Parallel()
+	err := fmt.Errorf("update key %s: %w", window.NewKey(window.IP, "198.51.100.23"), fmt.Errorf("dial tcp 198.51.100.7:8000: %w", errors.New("throttled")))
+	h := newHarness(outcomes(map[string]pipeline.Result{"m1": {Err: err}}))
+	if _, herr := h.handle(lambdaCtx("req-k"), sqsEvent(t, message{"m1", "{}"})); herr != nil {
+		t.Fatal(herr)
+	}
+	lines := h.logLines(t, "record failed")
+	if len(lines) != 1 {
+		t.Fatalf("%d failure lines, want 1:\n%s", len(lines), h.logs.String())
+	}
+	if got, want := lines[0]["error"], "update key ip#h:fe8b2f93: dial tcp [ip]:8000: throttled"; got != want {
+		t.Errorf("logged error %q, want %q", got, want)
+	}
+	if strings.Contains(h.logs.String(), "198.51.100") {
+		t.Errorf("log shows an address:\n%s", h.logs.String())
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/dynamo"
 	"github.com/mailtrust/abusescan/internal/keyhash"
+	"github.com/mailtrust/abusescan/internal/redact"
 	"github.com/mailtrust/abusescan/internal/setup"
 )
 
@@ -52,7 +53,7 @@ func assemble(ctx context.Context, logp **slog.Logger) (func(context.Context, js
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	log := newLogger(os.Stdout, cfg.LogLevel)
+	log := redact.NewLogger(os.Stdout, cfg.LogLevel)
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("aws configuration: %w", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/embedded"
 	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/invoke"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/setup"
@@ -25,13 +26,13 @@ import (
 // recorder is a processor that passes batches to the real pipeline and
 // keeps its results, which the handler does not return.
 type recorder struct {
-	p processor
+	p invoke.Processor
 
 	mu      sync.Mutex
 	results []pipeline.Result
 }
 
-var _ processor = (*recorder)(nil)
+var _ invoke.Processor = (*recorder)(nil)
 
 func (r *recorder) Process(ctx context.Context, recs []pipeline.Record) []pipeline.Result {
 	rs := r.p.Process(ctx, recs)

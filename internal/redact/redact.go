@@ -1,4 +1,10 @@
-package main
+// Package redact makes text safe for logs: error messages and log
+// attributes lose what could be personal data (quoted input values, counted
+// keys, IP addresses, email addresses, phone numbers) before they leave the
+// process. Errors are written by many packages (the event decoder, the
+// stores, the AWS SDK) that cannot all be trusted to leave values out, so
+// every function's logger goes through here.
+package redact
 
 import (
 	"context"
@@ -42,10 +48,10 @@ var (
 	phone = regexp.MustCompile(`\+\d(?:[ .\-]?\d){6,14}\b`)
 )
 
-// redact returns err's message as it may be logged: redactText, then cut to
+// Error returns err's message as it may be logged: Text, then cut to
 // maxErrorLen bytes.
-func redact(err error) string {
-	s := redactText(err.Error())
+func Error(err error) string {
+	s := Text(err.Error())
 	if len(s) > maxErrorLen {
 		cut := maxErrorLen
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -56,13 +62,13 @@ func redact(err error) string {
 	return s
 }
 
-// redactText replaces what could be personal data in s: a quoted value by
+// Text replaces what could be personal data in s: a quoted value by
 // "…", a counted key (ip#198.51.100.23) by its window.Key.Redacted form,
 // and IPv4 and IPv6 addresses, email addresses and E.164 phone numbers by
 // [ip], [email] and [phone]. Keys keep a hash because a log query needs to
 // follow one hot key; a bare value in an error has no such use. Redacting
 // twice changes nothing.
-func redactText(s string) string {
+func Text(s string) string {
 	if !strings.ContainsAny(s, `"#@:.+`) {
 		return s // every pattern needs one of these
 	}
@@ -125,10 +131,10 @@ func validIP(s string) bool {
 	return err == nil
 }
 
-// newLogger returns the function's JSON logger, writing to w: every string
+// NewLogger returns the function's JSON logger, writing to w: every string
 // and error it is given is redacted (redactText), so that no package's
 // careless line puts an address in the logs.
-func newLogger(w io.Writer, level slog.Leveler) *slog.Logger {
+func NewLogger(w io.Writer, level slog.Leveler) *slog.Logger {
 	return slog.New(redactHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})})
 }
 
@@ -167,7 +173,7 @@ func redactAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, redactText(v.String()))
+		return slog.String(a.Key, Text(v.String()))
 	case slog.KindGroup:
 		as := v.Group()
 		red := make([]slog.Attr, len(as))
@@ -177,7 +183,7 @@ func redactAttr(a slog.Attr) slog.Attr {
 		return slog.Attr{Key: a.Key, Value: slog.GroupValue(red...)}
 	case slog.KindAny:
 		if err, ok := v.Any().(error); ok {
-			return slog.String(a.Key, redactText(err.Error()))
+			return slog.String(a.Key, Text(err.Error()))
 		}
 	}
 	return slog.Attr{Key: a.Key, Value: v}

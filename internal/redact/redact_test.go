@@ -1,4 +1,4 @@
-package main
+package redact
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/mailtrust/abusescan/internal/event"
-	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -88,16 +87,16 @@ func TestRedact(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := redact(tc.err)
+			got := Error(tc.err)
 			if got != tc.want {
-				t.Errorf("redact(%q)\n = %q\nwant %q", tc.err, got, tc.want)
+				t.Errorf("Error(%q)\n = %q\nwant %q", tc.err, got, tc.want)
 			}
 			for _, s := range tc.secrets {
 				if strings.Contains(got, s) {
-					t.Errorf("redact(%q) = %q shows %q", tc.err, got, s)
+					t.Errorf("Error(%q) = %q shows %q", tc.err, got, s)
 				}
 			}
-			if again := redactText(got); again != got {
+			if again := Text(got); again != got {
 				t.Errorf("redacting twice changed %q to %q", got, again)
 			}
 		})
@@ -132,7 +131,7 @@ func TestLoggerRedacts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var buf bytes.Buffer
-			tc.log(newLogger(&buf, slog.LevelDebug))
+			tc.log(NewLogger(&buf, slog.LevelDebug))
 			var line map[string]any
 			if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
 				t.Fatalf("log line %q is not JSON: %v", buf.String(), err)
@@ -160,27 +159,6 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
-// TestHandlerLogsNoStorageKey: a throttled of the store names the
-// key; the failure line shows the key's hash, not the address.
-func TestHandlerLogsNoStorageKey(t *testing.T) {
-	t.Parallel()
-	err := fmt.Errorf("update key %s: %w", ipv4Key, fmt.Errorf("dial tcp 198.51.100.7:8000: %w", errThrottled))
-	h := newHarness(outcomes(map[string]pipeline.Result{"m1": {Err: err}}))
-	if _, herr := h.handle(lambdaCtx("req-k"), sqsEvent(t, message{"m1", "{}"})); herr != nil {
-		t.Fatal(herr)
-	}
-	lines := h.logLines(t, "record failed")
-	if len(lines) != 1 {
-		t.Fatalf("%d failure lines, want 1:\n%s", len(lines), h.logs.String())
-	}
-	if got, want := lines[0]["error"], "update key ip#h:fe8b2f93: dial tcp [ip]:8000: throttled"; got != want {
-		t.Errorf("logged error %q, want %q", got, want)
-	}
-	if strings.Contains(h.logs.String(), "198.51.100") {
-		t.Errorf("log shows an address:\n%s", h.logs.String())
-	}
-}
-
 // FuzzRedactText: whatever the text, no dotted quad, email or E.164 phone
 // survives, and redacting twice changes nothing.
 func FuzzRedactText(f *testing.F) {
@@ -191,14 +169,14 @@ func FuzzRedactText(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := redactText(s)
+		got := Text(s)
 		for _, re := range []*regexp.Regexp{ipv4, email, phone} {
 			if m := re.FindString(got); m != "" {
-				t.Errorf("redactText(%q) = %q still holds %q", s, got, m)
+				t.Errorf("Text(%q) = %q still holds %q", s, got, m)
 			}
 		}
-		if again := redactText(got); again != got {
-			t.Errorf("redactText(%q) = %q, and again %q", s, got, again)
+		if again := Text(got); again != got {
+			t.Errorf("Text(%q) = %q, and again %q", s, got, again)
 		}
 	})
 }
