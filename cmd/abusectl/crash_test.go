@@ -19,6 +19,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/storetest"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -164,26 +165,7 @@ func storeState(t *testing.T, path string) replayState {
 		t.Fatal(err)
 	}
 	for k, a := range s.keys {
-		s.keys[k] = settle(a)
+		s.keys[k] = storetest.Settled(a)
 	}
 	return s
-}
-
-// settle drops a key's write tokens (the bookkeeping of attempts) and what
-// is past retention at its newest count, which a later write removes and
-// nothing counts.
-func settle(a window.Attrs) window.Attrs {
-	out := maps.Clone(a)
-	for name := range out {
-		if _, tok := window.TokenClaim(name); tok {
-			delete(out, name)
-		}
-	}
-	r := window.Parse(out)
-	if newest, ok := r.Newest(); ok {
-		for _, name := range r.Stale(newest) {
-			delete(out, name)
-		}
-	}
-	return out
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/setup"
+	"github.com/mailtrust/abusescan/internal/storetest"
 	"github.com/mailtrust/abusescan/internal/synth"
 	"github.com/mailtrust/abusescan/internal/window"
 )
@@ -144,7 +145,7 @@ func readState(t *testing.T, st store, keys []window.Key, ids []string) state {
 	t.Helper()
 	k, q, a := snapshot(context.Background(), t, st, keys, ids)
 	for key, attrs := range k {
-		k[key] = settled(attrs)
+		k[key] = storetest.Settled(attrs)
 	}
 	return state{k, q, a}
 }
@@ -211,6 +212,27 @@ func deliver(t *testing.T, p *pipeline.Pipeline, c *clock, recs []pipeline.Recor
 	return failed
 }
 
+// cleanRun delivers recs once, in batches, with no fault, and returns how
+// many writes (as writes counts them) came before the second batch and how
+// many it made: the batch the fault tests break.
+func cleanRun(t *testing.T, p *pipeline.Pipeline, recs []pipeline.Record, batch int, writes func() int) (before, during int) {
+	t.Helper()
+	for i := 0; i < len(recs); i += batch {
+		if i == batch {
+			before = writes()
+		}
+		for _, r := range p.Process(context.Background(), recs[i:min(i+batch, len(recs))]) {
+			if r.Err != nil {
+				t.Fatalf("clean run: %s: %v", r.RecordID, r.Err)
+			}
+		}
+		if i == batch {
+			during = writes() - before
+		}
+	}
+	return before, during
+}
+
 // TestFaultAtEveryWrite fails each write of one batch in turn, once before
 // it is made and once after (a lost answer), retries the failed records,
 // and checks that the store ends as one clean delivery leaves it.
@@ -223,23 +245,8 @@ func TestFaultAtEveryWrite(t *testing.T) {
 	for _, s := range stores {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
-			// A clean run, counting the writes of each batch.
 			counter := &faultStore{store: s.open(t)}
-			p := newPipelineAt(t, counter, (&clock{now: start}).Now)
-			var before, during int
-			for i := 0; i < len(recs); i += batch {
-				if i == batch {
-					before = counter.writes
-				}
-				for _, r := range p.Process(context.Background(), recs[i:min(i+batch, len(recs))]) {
-					if r.Err != nil {
-						t.Fatalf("clean run: %s: %v", r.RecordID, r.Err)
-					}
-				}
-				if i == batch {
-					during = counter.writes - before
-				}
-			}
+			before, during := cleanRun(t, newPipelineAt(t, counter, (&clock{now: start}).Now), recs, batch, func() int { return counter.writes })
 			want := readState(t, counter.store, keys, ids)
 			if len(want.queue) == 0 {
 				t.Fatal("the scenario queues nothing: the test proves nothing")

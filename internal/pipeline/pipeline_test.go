@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/setup"
+	"github.com/mailtrust/abusescan/internal/storetest"
 	"github.com/mailtrust/abusescan/internal/synth"
 	"github.com/mailtrust/abusescan/internal/window"
 )
@@ -452,9 +452,9 @@ func equalKeys(a, b map[window.Key]window.Attrs) bool {
 		return false
 	}
 	for k, av := range a {
-		av = settled(av)
+		av = storetest.Settled(av)
 		bv, ok := b[k]
-		bv = settled(bv)
+		bv = storetest.Settled(bv)
 		if !ok || len(av) != len(bv) {
 			return false
 		}
@@ -501,21 +501,4 @@ func TestFutureEventsRejected(t *testing.T) {
 			t.Errorf("%s: error %v, want one naming %s", res[i].RecordID, res[i].Err, want)
 		}
 	}
-}
-
-// settled returns a less write tokens and what is stale at its newest count.
-func settled(a window.Attrs) window.Attrs {
-	out := maps.Clone(a)
-	for name := range out {
-		if _, tok := window.TokenClaim(name); tok {
-			delete(out, name)
-		}
-	}
-	r := window.Parse(out)
-	if newest, ok := r.Newest(); ok {
-		for _, name := range r.Stale(newest) {
-			delete(out, name)
-		}
-	}
-	return out
 }

@@ -97,21 +97,11 @@ func TestLostAnswers(t *testing.T) {
 	counter := &faultTransport{}
 	st := transportStore(t, counter)
 	c := &clock{now: start}
-	p := newPipelineAt(t, st, c.Now)
-	var before, during int
-	for i := 0; i < len(recs); i += batch {
-		if i == batch {
-			before = counter.writes
-		}
-		for _, r := range p.Process(context.Background(), recs[i:min(i+batch, len(recs))]) {
-			if r.Err != nil {
-				t.Fatalf("clean run: %s: %v", r.RecordID, r.Err)
-			}
-		}
-		if i == batch {
-			during = counter.writes - before
-		}
-	}
+	before, during := cleanRun(t, newPipelineAt(t, st, c.Now), recs, batch, func() int {
+		counter.mu.Lock()
+		defer counter.mu.Unlock()
+		return counter.writes
+	})
 	want := readState(t, st, keys, ids)
 	for n := 1; n <= during; n += 9 {
 		for _, drop := range []bool{true, false} {

@@ -988,3 +988,23 @@ func testClaimRace(t *testing.T, s Store) {
 		t.Errorf("%d attempts created the claim, want 1", won)
 	}
 }
+
+// Settled returns a key's stored attributes as state, for comparing two
+// stores: less its write tokens (the bookkeeping of attempts) and less what
+// is past retention at its newest count, which the key's next write removes
+// and nothing counts.
+func Settled(a window.Attrs) window.Attrs {
+	out := maps.Clone(a)
+	for name := range out {
+		if _, tok := window.TokenClaim(name); tok {
+			delete(out, name)
+		}
+	}
+	r := window.Parse(out)
+	if newest, ok := r.Newest(); ok {
+		for _, name := range r.Stale(newest) {
+			delete(out, name)
+		}
+	}
+	return out
+}
