@@ -68,7 +68,7 @@ func (s *Store) createAccount(ctx context.Context, a account.Account) error {
 		if isConditionFailed(err) {
 			return fmt.Errorf("create account %s: %w", a.ID, account.ErrExists)
 		}
-		return fmt.Errorf("create account %s: %w", a.ID, err)
+		return fmt.Errorf("create account %s: %w", a.ID, judge(err))
 	}
 	s.count(one(out.ConsumedCapacity), true, nil)
 	return nil

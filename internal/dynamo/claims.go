@@ -79,7 +79,7 @@ func (s *Store) putClaim(ctx context.Context, w claim.Write) error {
 		return nil
 	}
 	if !isConditionFailed(err) {
-		return fmt.Errorf("put claim %s: %w", w.Claim.ID, err)
+		return fmt.Errorf("put claim %s: %w", w.Claim.ID, judge(err))
 	}
 	// The SDK may have retried a put whose first answer was lost: then the
 	// stored claim is this very write, and it succeeded.

@@ -25,6 +25,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/mailtrust/abusescan/internal/storage"
 )
 
 // Tables names the physical tables.
@@ -264,6 +267,21 @@ func (s *Store) batchGetChunk(ctx context.Context, table string, keys []map[stri
 		}
 		delay = min(2*delay, time.Second)
 	}
+}
+
+// judge marks err as permanent (storage.ErrPermanent) when DynamoDB refused
+// the request itself: a ValidationException (an item over 400 KB, an
+// invalid expression) or an item collection over its size limit. A retry of
+// the same request would be refused again.
+func judge(err error) error {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "ValidationException", "ItemCollectionSizeLimitExceededException":
+			return fmt.Errorf("%w: %w", storage.ErrPermanent, err)
+		}
+	}
+	return err
 }
 
 // isConditionFailed reports whether err is a failed ConditionExpression.

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/mailtrust/abusescan/internal/storage"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -55,13 +56,16 @@ func (s *Store) updateKey(ctx context.Context, d window.Delta) error {
 	// round trip finds the expiry higher, so this ends.
 	for attempt := 0; ; attempt++ {
 		in := updateInput(s.tables.State, d, setExpires)
+		if err := checkExpressions(in); err != nil {
+			return fmt.Errorf("update key %s: %w", d.Key.Redacted(), err)
+		}
 		out, err := s.db.UpdateItem(ctx, in)
 		if err == nil {
 			s.count(one(out.ConsumedCapacity), true, nil)
 			return nil
 		}
 		if !isConditionFailed(err) || attempt == 3 {
-			return fmt.Errorf("update key %s: %w", d.Key.Redacted(), err)
+			return fmt.Errorf("update key %s: %w", d.Key.Redacted(), judge(err))
 		}
 		a, expires, rerr := s.readKey(ctx, d.Key)
 		if rerr != nil {
@@ -146,13 +150,19 @@ func updateInput(table string, d window.Delta, setExpires bool) *dynamodb.Update
 	for _, name := range d.Remove {
 		removed[name] = true
 	}
+	tokens := make(map[string]bool, len(d.Tokens))
+	for _, t := range d.Tokens {
+		tokens[t] = true
+	}
 	for name, v := range d.SetOnce {
 		if _, inc := d.Incr[name]; inc {
 			continue // present after ADD, so if_not_exists would keep it
 		}
 		p, val := placeholder(name)
 		values[val] = avN(v)
-		if removed[name] {
+		// A token is absent by the write's condition: a plain SET, the
+		// shortest clause, since an expression is at most 4 KB.
+		if removed[name] || tokens[name] {
 			set = append(set, p+" = "+val)
 		} else {
 			set = append(set, p+" = if_not_exists("+p+", "+val+")")
@@ -229,4 +239,20 @@ func (s *Store) KeyExpiry(ctx context.Context, k window.Key) (int64, error) {
 		return 0, fmt.Errorf("read key %s: %w", k.Redacted(), err)
 	}
 	return exp, nil
+}
+
+// maxExpression is DynamoDB's limit on one expression string. dynalite does
+// not enforce it, so the adapter does: a test against dynalite fails where
+// DynamoDB would.
+const maxExpression = 4096
+
+// checkExpressions refuses an update whose expressions DynamoDB would
+// refuse.
+func checkExpressions(in *dynamodb.UpdateItemInput) error {
+	for name, e := range map[string]*string{"update": in.UpdateExpression, "condition": in.ConditionExpression} {
+		if e != nil && len(*e) > maxExpression {
+			return fmt.Errorf("%w: %s expression of %d bytes, over DynamoDB's %d", storage.ErrPermanent, name, len(*e), maxExpression)
+		}
+	}
+	return nil
 }

@@ -114,7 +114,7 @@ func (s *Store) putQueueItem(ctx context.Context, w queue.Write) error {
 		if isConditionFailed(err) {
 			return fmt.Errorf("put queue item %s at version %d: %w", w.Item.AccountID, w.PrevVersion, queue.ErrConflict)
 		}
-		return fmt.Errorf("put queue item %s: %w", w.Item.AccountID, err)
+		return fmt.Errorf("put queue item %s: %w", w.Item.AccountID, judge(err))
 	}
 	s.count(one(out.ConsumedCapacity), true, func() float64 { return indexWriteUnits(out.Attributes, in.Item) })
 	return nil

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/mailtrust/abusescan/internal/storage"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -116,6 +117,9 @@ func (s *Store) UpdateKeys(ctx context.Context, deltas []window.Delta) []error {
 			start := len(slab)
 			var err error
 			slab, err = m.apply(slab, old, d)
+			if err == nil && len(slab)-start > storage.MaxItemBytes {
+				err = errTooLarge
+			}
 			if err == nil {
 				err = b.Put(k, slab[start:len(slab):len(slab)])
 			}
@@ -146,6 +150,10 @@ func (s *Store) updateBuffered(deltas []window.Delta, errs []error) []error {
 			if !errors.Is(err, window.ErrApplied) {
 				errs[i] = fmt.Errorf("update key %s: %w", d.Key.Redacted(), err)
 			}
+			continue
+		}
+		if attrsSize(r.attrs)+deltaSize(d) > storage.MaxItemBytes && attrsSize(window.Apply(maps.Clone(r.attrs), d)) > storage.MaxItemBytes {
+			errs[i] = fmt.Errorf("update key %s: %w", d.Key.Redacted(), errTooLarge)
 			continue
 		}
 		r.attrs = window.Apply(r.attrs, d)
@@ -466,4 +474,30 @@ func (s *Store) KeyExpiry(ctx context.Context, k window.Key) (int64, error) {
 		return 0, fmt.Errorf("read key %s: %w", k.Redacted(), err)
 	}
 	return exp, nil
+}
+
+// errTooLarge refuses a key that would outgrow the item size DynamoDB
+// allows, as DynamoDB would.
+var errTooLarge = fmt.Errorf("%w: the key's record would exceed %d bytes", storage.ErrPermanent, storage.MaxItemBytes)
+
+// attrsSize is the size of a record in the encoding, near enough: a name
+// and up to ten bytes of its value each.
+func attrsSize(a window.Attrs) int {
+	n := 16
+	for name := range a {
+		n += len(name) + 10
+	}
+	return n
+}
+
+// deltaSize bounds what d can add to a record's size.
+func deltaSize(d window.Delta) int {
+	n := 0
+	for name := range d.Incr {
+		n += len(name) + 10
+	}
+	for name := range d.SetOnce {
+		n += len(name) + 10
+	}
+	return n
 }

@@ -150,8 +150,11 @@ func (inv *Invocation) LogFailure(ctx context.Context, rec pipeline.Record, r pi
 		slog.String("eventId", eventID),
 	}
 	level, kind := slog.LevelError, "transient"
-	if r.Outcome() == pipeline.Rejected {
+	switch {
+	case errors.Is(r.Err, event.ErrMalformed):
 		level, kind = slog.LevelWarn, "malformed"
+	case errors.Is(r.Err, pipeline.ErrPermanent):
+		kind = "permanent"
 	}
 	attrs = append(attrs, slog.String("kind", kind))
 	if fe, ok := errors.AsType[*event.FieldError](r.Err); ok {

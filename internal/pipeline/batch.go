@@ -360,7 +360,7 @@ func (a *attempt) claim(ctx context.Context, ws []*work) []*work {
 			a.fail(w, fmt.Errorf("claim event: taken by another attempt: %w", ErrTransient))
 			taint(&tainted, w)
 		default:
-			a.fail(w, fmt.Errorf("claim event: %w: %w", ErrTransient, err))
+			a.fail(w, storeErr("claim event", err))
 			taint(&tainted, w)
 		}
 	}
@@ -389,8 +389,7 @@ func taint(keys *map[window.Key]bool, w *work) {
 // there, with their tokens; what is past retention; and the tokens of
 // finished events. A key that fails fails the events counted into it.
 func (a *attempt) writeKeys(ctx context.Context, held []*work, records map[window.Key]*keyState) []*work {
-	deltas := make(map[window.Key]*window.Delta, len(records))
-	owners := make(map[window.Key][]*work, len(records))
+	writes := make(map[window.Key][]*keyWrite, len(records))
 	mine := make(map[string]bool, len(held))
 	for _, w := range held {
 		mine[w.claimID] = true
@@ -398,66 +397,88 @@ func (a *attempt) writeKeys(ctx context.Context, held []*work, records map[windo
 			if !w.fresh[i] {
 				continue
 			}
-			d := deltas[k.key]
-			if d == nil {
-				d = &window.Delta{Key: k.key}
-				deltas[k.key] = d
+			kws := writes[k.key]
+			if len(kws) == 0 || len(kws[len(kws)-1].owners) == maxEventsPerWrite {
+				kws = append(kws, &keyWrite{d: window.Delta{Key: k.key, SetOnce: window.Attrs{}}})
+				writes[k.key] = kws
 			}
-			d.Add(w.su.CreatedAt, member(k.kind, w.su.AccountID))
-			tok := w.token
-			d.Tokens = append(d.Tokens, tok)
-			if d.SetOnce == nil {
-				d.SetOnce = window.Attrs{}
-			}
+			kw := kws[len(kws)-1]
+			kw.d.Add(w.su.CreatedAt, member(k.kind, w.su.AccountID))
+			kw.d.Tokens = append(kw.d.Tokens, w.token)
 			// The token's value is the event's time: deterministic, so a key
 			// reads the same whichever attempt wrote it.
-			d.SetOnce[tok] = w.su.CreatedAt.Unix()
-			owners[k.key] = append(owners[k.key], w)
+			kw.d.SetOnce[w.token] = w.su.CreatedAt.Unix()
+			kw.owners = append(kw.owners, w)
 		}
 	}
-	if len(deltas) == 0 {
+	if len(writes) == 0 {
 		return held
 	}
-	done := a.finished(ctx, deltas, records, mine)
-	list := make([]window.Delta, 0, len(deltas))
-	for k, d := range deltas {
+	done := a.finished(ctx, writes, records, mine)
+	var list []window.Delta
+	var owners [][]*work
+	for k, kws := range writes {
 		ks := records[k]
 		at := pruneTime(ks, a.present)
-		d.Remove = ks.rec.Stale(at)
-		// What is already past retention is not written at all, so the
-		// stored item does not depend on where batch boundaries fell.
-		for _, name := range d.Remove {
-			delete(d.Incr, name)
-			delete(d.SetOnce, name)
-		}
+		stale := ks.rec.Stale(at)
+		remove := stale
 		for id := range ks.tokens {
-			if done[id] {
-				d.Remove = append(d.Remove, window.Token(id))
+			if done[id] && len(remove) < maxRemovals {
+				remove = append(remove, window.Token(id))
 			}
 		}
 		ks.rec.Prune(at)
-		d.Expires = a.keyExpiry(ks)
-		list = append(list, *d)
+		expires := a.keyExpiry(ks)
+		for i, kw := range kws {
+			// What is already past retention is not written at all, so the
+			// stored item does not depend on where batch boundaries fell.
+			for _, name := range stale {
+				delete(kw.d.Incr, name)
+				delete(kw.d.SetOnce, name)
+			}
+			if i == 0 {
+				kw.d.Remove = remove[:min(len(remove), maxRemovals)]
+			}
+			kw.d.Expires = expires
+			list = append(list, kw.d)
+			owners = append(owners, kw.owners)
+		}
 	}
 	errs := a.p.c.Store.UpdateKeys(ctx, list)
 	failed := map[*work]error{}
 	for i, d := range list {
 		if err := resultErr(errs, i); err != nil {
-			for _, w := range owners[d.Key] {
-				failed[w] = fmt.Errorf("update key %s: %w: %w", d.Key.Kind(), ErrTransient, err)
+			for _, w := range owners[i] {
+				failed[w] = storeErr("update key "+string(d.Key.Kind()), err)
 			}
 		}
 	}
 	return a.keep(held, failed)
 }
 
+// keyWrite is one write of a key and the events it counts.
+type keyWrite struct {
+	d      window.Delta
+	owners []*work
+}
+
+// Bounds on one key write. DynamoDB refuses an update or condition
+// expression over 4 KB: a write counts at most maxEventsPerWrite events
+// (a member and a token each, about 45 bytes of expression) and removes at
+// most maxRemovals attributes; a busy key in a large batch gets several
+// writes, and what is left to remove goes with a later one.
+const (
+	maxEventsPerWrite = 32
+	maxRemovals       = 200
+)
+
 // finished returns which of the foreign tokens on the keys to be written
 // belong to finished events (or to claims past retention), whose tokens are
 // no longer needed.
-func (a *attempt) finished(ctx context.Context, deltas map[window.Key]*window.Delta, records map[window.Key]*keyState, mine map[string]bool) map[string]bool {
+func (a *attempt) finished(ctx context.Context, writes map[window.Key][]*keyWrite, records map[window.Key]*keyState, mine map[string]bool) map[string]bool {
 	var ids []string
 	seen := map[string]bool{}
-	for k := range deltas {
+	for k := range writes {
 		for id := range records[k].tokens {
 			if !mine[id] && !seen[id] && len(ids) < maxTokenChecks {
 				seen[id] = true
@@ -538,7 +559,7 @@ func (a *attempt) complete(ctx context.Context, held []*work) {
 	errs := a.p.c.Store.PutClaims(ctx, writes)
 	for i, w := range held {
 		if err := resultErr(errs, i); err != nil {
-			a.fail(w, fmt.Errorf("finish claim: %w: %w", ErrTransient, err))
+			a.fail(w, storeErr("finish claim", err))
 			continue
 		}
 		w.held = false // nothing to release

@@ -18,8 +18,9 @@ const (
 	Duplicate Outcome = "duplicate"
 	// Skipped: not scored by design (Result.Skipped says why).
 	Skipped Outcome = "skipped"
-	// Rejected: malformed, or a conflicting duplicate; never succeeds on
-	// retry, and is kept by the trigger's dead-letter machinery.
+	// Rejected: malformed, a conflicting duplicate, or refused by the store
+	// as such; never succeeds on retry, and is kept by the trigger's
+	// dead-letter machinery.
 	Rejected Outcome = "rejected"
 	// Failed: a fault a retry may cure.
 	Failed Outcome = "failed"
@@ -28,7 +29,7 @@ const (
 // Outcome classifies r.
 func (r Result) Outcome() Outcome {
 	switch {
-	case r.Err != nil && errors.Is(r.Err, event.ErrMalformed):
+	case r.Err != nil && (errors.Is(r.Err, event.ErrMalformed) || errors.Is(r.Err, ErrPermanent)):
 		return Rejected
 	case r.Err != nil:
 		return Failed

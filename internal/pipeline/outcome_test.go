@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/storage"
 )
 
 func TestOutcome(t *testing.T) {
@@ -24,6 +25,8 @@ func TestOutcome(t *testing.T) {
 		{Result{Err: errConflicting}, Rejected},
 		{Result{Err: fmt.Errorf("update key ip: %w: %w", ErrTransient, errors.New("throttled"))}, Failed},
 		{Result{Err: errors.New("anything else"), Duplicate: true}, Failed},
+		{Result{Err: storeErr("update key tpl", fmt.Errorf("update key tpl#h:1: %w: item too large", storage.ErrPermanent))}, Rejected},
+		{Result{Err: storeErr("update key tpl", errors.New("throttled"))}, Failed},
 	}
 	for _, tc := range tests {
 		if got := tc.r.Outcome(); got != tc.want {

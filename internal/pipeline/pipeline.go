@@ -20,6 +20,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/rules"
 	"github.com/mailtrust/abusescan/internal/signal"
+	"github.com/mailtrust/abusescan/internal/storage"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -45,10 +46,26 @@ const (
 // lost races). Errors wrapping event.ErrMalformed never succeed on retry.
 var ErrTransient = errors.New("transient failure")
 
+// ErrPermanent is wrapped by errors of writes the store refused as such (an
+// item over its size limit): retrying the record cannot cure them, so, like
+// malformed records, they are kept by the trigger's dead-letter machinery
+// rather than retried as transient.
+var ErrPermanent = storage.ErrPermanent
+
+// storeErr is the error of a failed write: permanent if the store said so,
+// transient otherwise.
+func storeErr(what string, err error) error {
+	if errors.Is(err, storage.ErrPermanent) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%s: %w: %w", what, ErrTransient, err)
+}
+
 // Result is the fate of one record. Err is nil when the record was handled
 // (scored, recognised as a duplicate, or skipped by design); an error
-// wrapping event.ErrMalformed will never succeed on retry; any other error
-// (they wrap ErrTransient) may, and the record should be retried.
+// wrapping event.ErrMalformed or ErrPermanent will never succeed on retry;
+// any other error (they wrap ErrTransient) may, and the record should be
+// retried. Outcome classifies them.
 type Result struct {
 	RecordID  string
 	EventID   string

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -156,4 +157,41 @@ func expiryOf(t *testing.T, st store, k window.Key) int64 {
 		t.Fatal(err)
 	}
 	return exp
+}
+
+// TestBusyKeyInALargeBatch: two hundred signups of one batch share their
+// /24 and their username shape. DynamoDB refuses an expression over 4 KB
+// (the adapter refuses it too, since dynalite does not), so one write
+// cannot carry two hundred events' tokens: the key is written in several,
+// and every event is counted once.
+func TestBusyKeyInALargeBatch(t *testing.T) {
+	t.Parallel()
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+			st := s.open(t)
+			p := newPipelineAt(t, st, func() time.Time { return now })
+			var batch []pipeline.Record
+			for i := range 200 {
+				id := fmt.Sprintf("b%03d", i)
+				at := now.Add(-time.Hour + time.Duration(i)*time.Second).UTC().Format(time.RFC3339)
+				batch = append(batch, pipeline.Record{ID: id, Body: []byte(`{"id":"` + id + `","detail-type":"Mailbox Signup","source":"s","time":"` + at +
+					`","detail":{"accountId":"a-` + id + `","address":"user` + id + `@mail.example","createdAt":"` + at + `","ip":"73.45.1.` + fmt.Sprint(i%250) + `"}}`)})
+			}
+			for _, r := range p.Process(context.Background(), batch) {
+				if r.Err != nil {
+					t.Fatalf("%s: %v", r.RecordID, r.Err)
+				}
+			}
+			net := window.NewKey(window.Prefix, "73.45.1.0/24")
+			k, err := st.Keys(context.Background(), []window.Key{net})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := window.Parse(k[net]).Counts(now); c.Last1h+c.Last24h == 0 || c.Last24h != 200 {
+				t.Errorf("the /24 counts %d in the day, want 200", c.Last24h)
+			}
+		})
+	}
 }

@@ -93,7 +93,7 @@ func (a *attempt) writeQueue(ctx context.Context, held []*work) []*work {
 				retry = append(retry, owners[id]...)
 			default:
 				for _, w := range owners[id] {
-					failed[w] = fmt.Errorf("write queue item: %w: %w", ErrTransient, err)
+					failed[w] = storeErr("write queue item", err)
 				}
 			}
 		}
@@ -121,7 +121,7 @@ func (a *attempt) writeAccounts(ctx context.Context, held []*work) []*work {
 	failed := map[*work]error{}
 	for i, w := range held {
 		if err := resultErr(errs, i); err != nil && !errors.Is(err, account.ErrExists) {
-			failed[w] = fmt.Errorf("write account record: %w: %w", ErrTransient, err)
+			failed[w] = storeErr("write account record", err)
 		}
 	}
 	return a.keep(held, failed)

@@ -29,6 +29,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/claim"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/storage"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -65,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ExpiryOnlyMovesForward", testExpiryOnlyMovesForward},
 		{"Claims", testClaims},
 		{"ClaimRace", testClaimRace},
+		{"ItemTooLarge", testItemTooLarge},
 		{"QueueCreateAndConflict", testQueueCreateAndConflict},
 		{"QueueVersions", testQueueVersions},
 		{"QueueRace", testQueueRace},
@@ -1007,4 +1009,32 @@ func Settled(a window.Attrs) window.Attrs {
 		}
 	}
 	return out
+}
+
+// testItemTooLarge: a key grown past DynamoDB's item limit is refused as
+// permanent (retrying cannot help), and keeps what it had.
+func testItemTooLarge(t *testing.T, s Store) {
+	ctx := t.Context()
+	k := window.NewKey(window.Template, "huge")
+	name := strings.Repeat("n", 60)
+	var last error
+	for round := range 200 {
+		d := window.Delta{Key: k, SetOnce: window.Attrs{}}
+		for i := range 50 {
+			d.SetOnce[fmt.Sprintf("%s%05d", name, round*50+i)] = 1
+		}
+		if last = s.UpdateKeys(ctx, []window.Delta{d})[0]; last != nil {
+			break
+		}
+	}
+	if !errors.Is(last, storage.ErrPermanent) {
+		t.Fatalf("growing a key past %d bytes: last error %v, want one wrapping storage.ErrPermanent", storage.MaxItemBytes, last)
+	}
+	got, err := s.Keys(ctx, []window.Key{k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(got[k]); n == 0 || n%50 != 0 {
+		t.Errorf("the key holds %d attributes after the refused write, want a whole number of writes' 50", n)
+	}
 }
