@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/objects"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/setup"
@@ -56,11 +57,19 @@ func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	var scan scanFlags
 	sf.register(fs, getenv)
 	scan.register(fs, getenv)
-	objects := fs.String("objects", getenv("OBJECTS_DIR"), "folder of Mailbox Message Sent objects (DIR/BUCKET/KEY)")
+	objectsDir := fs.String("objects", getenv("OBJECTS_DIR"), "folder of Mailbox Message Sent objects (DIR/BUCKET/KEY)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	_ = objects // Message events are not scored yet; the flag is accepted per spec/cli.md.
+	if *objectsDir != "" {
+		// Message events are not scored yet: the folder is checked now, so
+		// that a wrong path fails the run at once rather than later.
+		dir, err := objects.OpenDir(*objectsDir, 0)
+		if err != nil {
+			return err
+		}
+		defer dir.Close()
+	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: no input files (use - for standard input)", errUsage)
 	}

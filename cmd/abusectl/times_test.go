@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -24,5 +25,21 @@ func TestReplayRefusesFarFuture(t *testing.T) {
 	}
 	if s := parseSummary(t, o.stderr); s["rejected"] != 1 {
 		t.Errorf("%d events rejected, want 1:\n%s", s["rejected"], o.stderr)
+	}
+}
+
+// TestReplayObjectsFolder: --objects names the folder message objects are
+// read from; one that is not there fails the run at once, naming it.
+func TestReplayObjectsFolder(t *testing.T) {
+	t.Parallel()
+	in := writeFile(t, "one.jsonl", string(demoHead(t, 1)[0]))
+	missing := filepath.Join(t.TempDir(), "no-such-folder")
+	o := cli(t, nil, "", replayArgs(newDB(t), "--objects", missing, in)...)
+	if o.code != 1 || !strings.Contains(o.stderr, "objects folder") || !strings.Contains(o.stderr, "no-such-folder") {
+		t.Errorf("replay --objects %s: exit %d, stderr:\n%s", missing, o.code, o.stderr)
+	}
+	o = cli(t, nil, "", replayArgs(newDB(t), "--objects", t.TempDir(), in)...)
+	if o.code != 0 {
+		t.Errorf("replay --objects with a folder: exit %d\n%s", o.code, o.stderr)
 	}
 }
