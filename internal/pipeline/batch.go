@@ -553,7 +553,9 @@ func (a *attempt) complete(ctx context.Context, held []*work) {
 	writes := make([]claim.Write, len(held))
 	for i, w := range held {
 		done := w.mine
-		done.Done = true
+		// A finished event is only ever a duplicate: its decision, whose
+		// reasons quote addresses and usernames, is not kept.
+		done.Done, done.Result = true, nil
 		writes[i] = claim.Write{Claim: done, Prev: &w.mine}
 	}
 	errs := a.p.c.Store.PutClaims(ctx, writes)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailtrust/abusescan/internal/claim"
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/window"
@@ -191,6 +192,33 @@ func TestBusyKeyInALargeBatch(t *testing.T) {
 			}
 			if c := window.Parse(k[net]).Counts(now); c.Last1h+c.Last24h == 0 || c.Last24h != 200 {
 				t.Errorf("the /24 counts %d in the day, want 200", c.Last24h)
+			}
+		})
+	}
+}
+
+// TestFinishedClaimKeepsNoDecision: once an event is done, its claim holds
+// its content hash and state, not the reasons (which quote addresses and
+// usernames).
+func TestFinishedClaimKeepsNoDecision(t *testing.T) {
+	t.Parallel()
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+			st := s.open(t)
+			p := newPipelineAt(t, st, func() time.Time { return now })
+			if r := p.Process(context.Background(), []pipeline.Record{signupAt("fin", now.Add(-time.Minute))}); r[0].Err != nil {
+				t.Fatal(r[0].Err)
+			}
+			id := claim.ID("fin")
+			got, err := st.Claims(context.Background(), []string{id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, ok := got[id]
+			if !ok || !c.Done || c.Hash == "" || len(c.Result) != 0 {
+				t.Errorf("claim after the event finished: %+v, want done with a hash and no decision", c)
 			}
 		})
 	}
