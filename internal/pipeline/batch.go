@@ -75,7 +75,6 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	})
 	var ws []*work
 	var again []copyOf
-	var a *attempt
 	first := make(map[string]*work, len(recs))
 	for i := range recs {
 		res := &results[i]
@@ -101,16 +100,14 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	if len(ws) == 0 {
 		return results
 	}
-	defer func() {
-		for _, c := range again {
-			results[c.w.idx].Duplicate, results[c.w.idx].Err = c.judge(a.claims[c.first.claimID], results[c.first.idx].Err)
-		}
-	}()
-	a = &attempt{p: p, owner: newOwner(), now: now, present: present, results: results, parent: ctx}
+	a := &attempt{p: p, owner: newOwner(), now: now, present: present, results: results, parent: ctx}
 	ctx, lease, cancel := p.attempt(ctx, now)
 	defer cancel()
 	a.lease = lease
 	a.run(ctx, ws)
+	for _, c := range again {
+		results[c.w.idx].Duplicate, results[c.w.idx].Err = c.judge(a.claims[c.first.claimID], results[c.first.idx].Err)
+	}
 	return results
 }
 
@@ -253,9 +250,9 @@ func (p *Pipeline) enrich(ws []*work) {
 type keyState struct {
 	rec    window.Record
 	tokens map[string]bool // write tokens on the stored key, by claim id
-	// newest is the newest time stored before this batch (zero: none), the
-	// oldest and latest of the batch's events counted here.
-	newest, oldest, latest time.Time
+	// newest is the newest time stored before this batch (zero: none),
+	// latest the latest of the batch's events counted here.
+	newest, latest time.Time
 }
 
 func (a *attempt) readKeys(ctx context.Context, ws []*work) (map[window.Key]*keyState, error) {
@@ -303,9 +300,6 @@ func (a *attempt) count(ws []*work, records map[window.Key]*keyState) {
 			if !ks.tokens[w.claimID] {
 				w.fresh[i] = true
 				ks.rec.Observe(t, member(k.kind, w.su.AccountID))
-			}
-			if ks.oldest.IsZero() || t.Before(ks.oldest) {
-				ks.oldest = t
 			}
 			if t.After(ks.latest) {
 				ks.latest = t
@@ -385,9 +379,10 @@ func taint(keys *map[window.Key]bool, w *work) {
 	}
 }
 
-// writeKeys writes one delta per key: the held events not yet counted
-// there, with their tokens; what is past retention; and the tokens of
-// finished events. A key that fails fails the events counted into it.
+// writeKeys writes each key once per batch (in pieces, if many events
+// share it): the held events not yet counted there, with their tokens; what
+// is past retention; and the tokens of finished events. A write that fails
+// fails the events it counts.
 func (a *attempt) writeKeys(ctx context.Context, held []*work, records map[window.Key]*keyState) []*work {
 	writes := make(map[window.Key][]*keyWrite, len(records))
 	mine := make(map[string]bool, len(held))
