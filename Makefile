@@ -62,6 +62,11 @@ build:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -o bin/signup/bootstrap ./functions/signup
 	$(GO) build -o bin/abusectl ./cmd/abusectl
 
+## install: put abusectl in $(go env GOPATH)/bin, which must be on PATH.
+.PHONY: install
+install:
+	$(GO) install ./cmd/abusectl
+
 clean:
 	rm -rf bin .aws-sam $(DEMO_DB) bench.out
 
