@@ -756,11 +756,14 @@ func TestParameters(t *testing.T) {
 					t.Error("a String parameter without AllowedPattern or AllowedValues")
 				}
 			case "Number":
-				if get(p, "MinValue") == nil || get(p, "MaxValue") == nil {
-					t.Error("a Number parameter without MinValue and MaxValue")
+				if (get(p, "MinValue") == nil || get(p, "MaxValue") == nil) && get(p, "AllowedValues") == nil {
+					t.Error("a Number parameter without MinValue and MaxValue or AllowedValues")
 				}
 			default:
 				t.Errorf("Type = %v, want String or Number", get(p, "Type"))
+			}
+			if allowed, ok := get(p, "AllowedValues").([]any); ok && get(p, "Default") != nil && !slices.Contains(allowed, get(p, "Default")) {
+				t.Errorf("Default %v is not one of AllowedValues %v", get(p, "Default"), allowed)
 			}
 			if def, ok := get(p, "Default").(string); ok && get(p, "AllowedPattern") != nil {
 				pattern, _ := get(p, "AllowedPattern").(string)
