@@ -24,6 +24,7 @@ Usage:
   abusectl queue release|dismiss|apply ACCOUNT_ID --by NAME --note TEXT
   abusectl backtest [flags] [FILE.jsonl --labels FILE.labels.jsonl]
   abusectl rules signals|check [FILE]
+  abusectl state show KIND VALUE             the windows, baseline and recent accounts behind a count
 
 Run "abusectl COMMAND -h" for a command's flags.
 `
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdBacktest(ctx, args[1:], stdout, stderr, getenv)
 	case "rules":
 		err = cmdRules(args[1:], stdout, stderr)
+	case "state":
+		err = cmdState(ctx, args[1:], stdout, stderr, getenv)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
