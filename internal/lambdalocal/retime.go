@@ -1,0 +1,105 @@
+package lambdalocal
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// ErrNoTimes is returned by Retime for an event in which no envelope has a
+// time or detail.createdAt that parses.
+var ErrNoTimes = errors.New("no event time to move")
+
+// envelopeTimes are the times of an EventBridge envelope that a function
+// judges against its clock.
+type envelopeTimes struct {
+	Time   string `json:"time"`
+	Detail struct {
+		CreatedAt string `json:"createdAt"`
+	} `json:"detail"`
+}
+
+func (e envelopeTimes) all() []string { return []string{e.Time, e.Detail.CreatedAt} }
+
+// Retime moves every envelope time (`time` and `detail.createdAt`) of
+// event, an SQS event of EventBridge envelopes or one EventBridge event, by
+// one shift, so that the newest is a minute before now and their spacing
+// stays. A deployed function refuses events more than an hour ahead of its
+// clock or older than the state retention, so a sample's fixed dates would
+// be refused before them and some weeks after.
+//
+// Only the quoted times change: every other byte of a body stays, a
+// malformed body keeps its times, and so does an SQS record's md5OfBody,
+// which no function here checks. An SQS event is re-encoded as
+// events.SQSEvent.
+func Retime(event []byte, now time.Time) ([]byte, error) {
+	var probe struct {
+		Records json.RawMessage `json:"Records"`
+	}
+	if err := json.Unmarshal(event, &probe); err != nil {
+		return nil, fmt.Errorf("retime: %w", err)
+	}
+	if probe.Records == nil {
+		out, err := shift([]string{string(event)}, now)
+		if err != nil {
+			return nil, err
+		}
+		return []byte(out[0]), nil
+	}
+	var sqs events.SQSEvent
+	if err := json.Unmarshal(event, &sqs); err != nil {
+		return nil, fmt.Errorf("retime: sqs event: %w", err)
+	}
+	bodies := make([]string, len(sqs.Records))
+	for i, r := range sqs.Records {
+		bodies[i] = r.Body
+	}
+	bodies, err := shift(bodies, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range sqs.Records {
+		sqs.Records[i].Body = bodies[i]
+	}
+	out, err := json.Marshal(sqs)
+	if err != nil {
+		return nil, fmt.Errorf("retime: %w", err)
+	}
+	return out, nil
+}
+
+// shift moves the times of the envelopes so that the newest of all is a
+// minute before now.
+func shift(envelopes []string, now time.Time) ([]string, error) {
+	times := make([]envelopeTimes, len(envelopes))
+	var newest time.Time
+	for i, env := range envelopes {
+		_ = json.Unmarshal([]byte(env), &times[i]) // a malformed envelope keeps its times
+		for _, s := range times[i].all() {
+			if at, err := time.Parse(time.RFC3339Nano, s); err == nil && at.After(newest) {
+				newest = at
+			}
+		}
+	}
+	if newest.IsZero() {
+		return nil, fmt.Errorf("retime: %w", ErrNoTimes)
+	}
+	by := now.Add(-time.Minute).Truncate(time.Second).Sub(newest)
+	out := make([]string, len(envelopes))
+	for i, env := range envelopes {
+		// One pass over the text, so that a moved time is never moved again.
+		var pairs []string
+		for _, s := range times[i].all() {
+			if at, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				pairs = append(pairs, strconv.Quote(s), strconv.Quote(at.Add(by).UTC().Format(time.RFC3339Nano)))
+			}
+		}
+		out[i] = strings.NewReplacer(pairs...).Replace(env)
+	}
+	return out, nil
+}
