@@ -2,5 +2,10 @@
 // build need: every function built by a make target from a main package,
 // SQS sources that report partial batch failures onto queues with
 // dead-letter queues, least-privilege policies, declared parameters, and
-// samples in events/ that are JSON. It has tests only.
+// samples in events/ that are JSON. And that the deployment can be watched:
+// alarms on every function, its event source, every dead-letter queue and
+// table, and the metrics the functions publish (by the names in
+// internal/metrics), all notifying one topic; log groups with a retention;
+// tables protected from deletion; a dashboard of metrics that exist. It has
+// tests only.
 package templatetest

@@ -253,11 +253,13 @@ func makeTargets(t *testing.T) map[string][]string {
 	return targets
 }
 
+// pkgRe finds the package a build recipe of infra/sam.mk builds.
+var pkgRe = regexp.MustCompile(`(?:^|\s)(\./functions/[A-Za-z0-9_/-]+)(?:\s|$)`)
+
 func TestFunctionsBuild(t *testing.T) {
 	t.Parallel()
 	tpl := load(t)
 	targets := makeTargets(t)
-	pkgRe := regexp.MustCompile(`(?:^|\s)(\./functions/[A-Za-z0-9_/-]+)(?:\s|$)`)
 	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
 		t.Run(fn, func(t *testing.T) {
 			t.Parallel()
