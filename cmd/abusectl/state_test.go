@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -316,5 +317,44 @@ func TestStateShowUsage(t *testing.T) {
 	}
 	if _, err := os.Stat(dir + "/missing.db"); err == nil {
 		t.Error("state show created the missing store")
+	}
+}
+
+// TestStateShowDynamoDB: state show reads DynamoDB (dynalite on loopback)
+// as it reads the embedded store, and prints the same.
+func TestStateShowDynamoDB(t *testing.T) {
+	t.Parallel()
+	endpoint := dynamotest.Endpoint(t) // skips when there is no DynamoDB API
+	tables := dynamotest.Tables(t)
+	dynamoFlags := []string{"--store", "dynamodb", "--endpoint", endpoint, "--state-table", tables.State, "--queue-table", tables.Queue}
+	// The signups of one /24 and of one recovery address.
+	var lines []string
+	for _, l := range demoHead(t, -1) {
+		if s := string(l); strings.Contains(s, `"ip":"156.146.37.`) || strings.Contains(s, `"recoveryEmail":"sneha.shetty90@gmail.com"`) {
+			lines = append(lines, s)
+		}
+	}
+	file := writeFile(t, "some.jsonl", lines...)
+	db := newDB(t)
+	mustRun(t, replayArgs(db, file)...)
+	mustRun(t, append(append([]string{"replay"}, dynamoFlags...), append(geoFlags(), file)...)...)
+	for _, q := range [][]string{{"net", "156.146.37.0/24"}, {"rem", "sneha.shetty90@gmail.com"}, {"ip", "156.146.37.229"}} {
+		want := mustRun(t, append([]string{"state", "show", "--db", db}, q...)...).stdout
+		got := mustRun(t, append(append([]string{"state", "show"}, dynamoFlags...), q...)...).stdout
+		if got != want {
+			t.Errorf("state show %v:\nDynamoDB %s\nembedded %s", q, got, want)
+		}
+	}
+	if o := cli(t, nil, "", append(append([]string{"state", "show"}, dynamoFlags...), "ip", "192.0.2.1")...); o.code != 1 {
+		t.Errorf("absent key in DynamoDB: exit %d, want 1\n%s", o.code, o.stderr)
+	}
+	// Without HASH_KEY a shared store is not hashed with the development
+	// key: a hashed kind is refused, an unhashed one needs no key.
+	env := map[string]string{}
+	if o := cli(t, env, "", append(append([]string{"state", "show"}, dynamoFlags...), "rem", "sneha.shetty90@gmail.com")...); o.code != 1 || !strings.Contains(o.stderr, "HASH_KEY not set") {
+		t.Errorf("rem in DynamoDB without HASH_KEY: exit %d, want 1 and HASH_KEY named\n%s", o.code, o.stderr)
+	}
+	if o := cli(t, env, "", append(append([]string{"state", "show"}, dynamoFlags...), "net", "156.146.37.0/24")...); o.code != 0 {
+		t.Errorf("net in DynamoDB without HASH_KEY: exit %d, want 0\n%s", o.code, o.stderr)
 	}
 }
