@@ -21,6 +21,9 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs, getenv)
+	// Only a replay creates a store: an empty one made here would read as
+	// an empty queue.
+	sf.mustExist = true
 	switch sub {
 	case "list":
 		status := fs.String("status", "pending", "pending, applied, released or dismissed")

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -412,5 +414,45 @@ func TestQueueDecisionTime(t *testing.T) {
 				t.Errorf("updatedAt %v, want %v in UTC", stored.UpdatedAt, want)
 			}
 		})
+	}
+}
+
+// TestQueueNeedsStore: the queue commands open a store, never create one:
+// a missing or misspelt --db is an error naming the path and how to make
+// a store, not an empty queue, and leaves no file behind.
+func TestQueueNeedsStore(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "demo.bd")
+	for _, args := range [][]string{
+		{"queue", "list", "--db", missing},
+		{"queue", "show", "--db", missing, "acc-PVYJJ0AN82"},
+		{"queue", "release", "--db", missing, "acc-PVYJJ0AN82", "--by", "alice", "--note", "verified"},
+	} {
+		t.Run(strings.Join(args[:2], " "), func(t *testing.T) {
+			o := cli(t, nil, "", args...)
+			if o.code != 1 || o.stdout != "" {
+				t.Errorf("exit %d, stdout %q; want 1 and nothing", o.code, o.stdout)
+			}
+			for _, s := range []string{"no store", missing, "abusectl replay", "--db"} {
+				if !strings.Contains(o.stderr, s) {
+					t.Errorf("stderr does not say %q:\n%s", s, o.stderr)
+				}
+			}
+			if _, err := os.Stat(missing); !os.IsNotExist(err) {
+				t.Fatalf("%s was created (stat: %v)", missing, err)
+			}
+		})
+	}
+	// Without --db, the default file in the working folder.
+	if _, err := os.Stat("abusectl.db"); os.IsNotExist(err) {
+		o := cli(t, nil, "", "queue", "list")
+		if o.code != 1 || !strings.Contains(o.stderr, "abusectl.db") {
+			t.Errorf("queue list without a store: exit %d\n%s", o.code, o.stderr)
+		}
+		if _, err := os.Stat("abusectl.db"); !os.IsNotExist(err) {
+			os.Remove("abusectl.db")
+			t.Errorf("queue list created abusectl.db")
+		}
 	}
 }

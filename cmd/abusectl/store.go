@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,12 +26,20 @@ type store interface {
 	ListQueue(ctx context.Context, status queue.Status, action queue.Action, limit int) ([]queue.Item, error)
 }
 
+// errNoStore is returned by a command that reads or works a store that is
+// not there: it would otherwise create an empty one and report an empty
+// queue, hiding a missing "make demo" or a misspelt --db.
+var errNoStore = errors.New("no store")
+
 // storeFlags are the flags every command that opens the store shares.
 type storeFlags struct {
 	kind, db, endpoint     string
 	stateTable, queueTable string
 	createTables           bool
 	buffer                 int
+	// mustExist makes open refuse an embedded store file that does not
+	// exist rather than create it: only a replay creates a store.
+	mustExist bool
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -50,6 +59,11 @@ func (s *storeFlags) open(ctx context.Context, noSync bool) (store, func() error
 	case "embedded":
 		// A replay buffers changed keys and flushes them in the background;
 		// Close writes what is left.
+		if s.mustExist {
+			if _, err := os.Stat(s.db); errors.Is(err, os.ErrNotExist) {
+				return nil, nil, fmt.Errorf("%w at %s: create one with \"abusectl replay --db %s FILE.jsonl\" (\"make demo\" leaves .demo.db), or name an existing store with --db", errNoStore, s.db, s.db)
+			}
+		}
 		opts := embedded.Options{NoSync: noSync}
 		if noSync {
 			opts.Buffer = max(s.buffer, 0)
