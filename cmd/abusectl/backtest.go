@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,15 +33,15 @@ const (
 var errTargets = errors.New("detection targets missed")
 
 func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("backtest")
 	var scan scanFlags
 	scan.register(fs, getenv)
 	scenario := fs.String("scenario", "backtest", "generated labelled scenario to run when no FILE is given: demo or backtest")
 	seed := fs.Int64("seed", 0, "with --scenario: seed of the generated traffic (0: the scenario's own)")
 	labels := fs.String("labels", "", "labels of FILE: JSON Lines of {accountId, campaign, kind}; campaign \"\" = genuine")
 	check := fs.Bool("check", false, "exit 1 when a detection target is missed")
-	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	asJSON := fs.Bool("json", false, "print the figures as JSON (one line)")
+	pretty := fs.Bool("pretty", false, "with --json, indented")
 	explain := fs.Int("explain", 0, "list up to N genuine accounts queued and N campaign accounts missed, with their reasons")
 	// README and usage put --labels after FILE.
 	if err := parseAnywhere(fs, args); err != nil {
@@ -121,7 +120,11 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	rep.Events = t.read
 	rep.RulesVersion = sc.Rules.Version()
 	if *asJSON {
-		if err := WriteJSON(stdout, rep, "  "); err != nil {
+		indent := ""
+		if *pretty {
+			indent = "  "
+		}
+		if err := WriteJSON(stdout, rep, indent); err != nil {
 			return err
 		}
 	} else {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -17,18 +18,22 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return fmt.Errorf("%w: queue list|show|release|dismiss|apply", errUsage)
 	}
 	sub, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("queue "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	if isHelp(sub) {
+		return helpRequest{cmd: "queue"}
+	}
+	fs := newFlagSet("queue " + sub)
 	var sf storeFlags
 	sf.register(fs, getenv)
 	// Only a replay creates a store: an empty one made here would read as
 	// an empty queue.
 	sf.mustExist = true
+	pretty := fs.Bool("pretty", false, "indented JSON instead of one item a line")
 	switch sub {
 	case "list":
 		status := fs.String("status", "pending", "pending, applied, released or dismissed")
 		action := fs.String("action", "", "suspend or review (default both)")
 		limit := fs.Int("limit", 0, "at most this many items (0: all)")
+		format := fs.String("format", "json", "json (JSON Lines) or table (for people; text escaped)")
 		if err := parseInterleaved(fs, rest, 0); err != nil {
 			return err
 		}
@@ -39,6 +44,9 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if a != "" && !a.Valid() {
 			return fmt.Errorf("%w: --action %q", errUsage, *action)
 		}
+		if *format != "json" && *format != "table" {
+			return fmt.Errorf("%w: --format %q: want json or table", errUsage, *format)
+		}
 		st, closeStore, err := sf.open(ctx, false)
 		if err != nil {
 			return err
@@ -48,7 +56,10 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if err != nil {
 			return err
 		}
-		return WriteItems(stdout, items)
+		if *format == "table" {
+			return WriteTable(stdout, items)
+		}
+		return writeItems(stdout, items, *pretty)
 	case "show":
 		if err := parseInterleaved(fs, rest, 1); err != nil {
 			return err
@@ -62,7 +73,7 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if err != nil {
 			return err
 		}
-		return WriteJSON(stdout, it, "  ")
+		return writeItems(stdout, []queue.Item{it}, *pretty)
 	case "release", "dismiss", "apply":
 		by := fs.String("by", "", "who decided (required)")
 		note := fs.String("note", "", "why (required)")
@@ -82,9 +93,23 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if err != nil {
 			return err
 		}
-		return WriteItems(stdout, []queue.Item{it})
+		return writeItems(stdout, []queue.Item{it}, *pretty)
 	}
-	return fmt.Errorf("%w: unknown queue command %q", errUsage, sub)
+	return fmt.Errorf("%w: unknown queue command %q: want list, show, release, dismiss or apply", errUsage, sub)
+}
+
+// writeItems writes items as JSON Lines, or indented when pretty.
+func writeItems(w io.Writer, items []queue.Item, pretty bool) error {
+	if !pretty {
+		return WriteItems(w, items)
+	}
+	bw := bufio.NewWriter(w)
+	for _, it := range items {
+		if err := WriteJSON(bw, it, "  "); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
 }
 
 // decide changes an item's status with a conditional write, re-reading on a
@@ -130,8 +155,8 @@ func parseInterleaved(fs *flag.FlagSet, args []string, positional int) error {
 func parseAnywhere(fs *flag.FlagSet, args []string) error {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return fmt.Errorf("%w: %v", errUsage, err)
+		if err := parseFlags(fs, args); err != nil {
+			return err
 		}
 		if fs.NArg() == 0 {
 			break

@@ -456,3 +456,55 @@ func TestQueueNeedsStore(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueOutput: JSON Lines by default, --pretty indented, and a table
+// for people.
+func TestQueueOutput(t *testing.T) {
+	t.Parallel()
+	db, items := replayedDemo(t)
+	id := items[0].AccountID
+
+	show := mustRun(t, "queue", "show", "--db", db, id)
+	if strings.Count(show.stdout, "\n") != 1 {
+		t.Errorf("queue show printed %d lines, want one JSON line:\n%.500s", strings.Count(show.stdout, "\n"), show.stdout)
+	}
+	pretty := mustRun(t, "queue", "show", "--db", db, id, "--pretty")
+	if strings.Count(pretty.stdout, "\n") < 10 || !strings.Contains(pretty.stdout, "\n  \"accountId\"") {
+		t.Errorf("queue show --pretty is not indented:\n%.500s", pretty.stdout)
+	}
+	var a, b queue.Item
+	if err := json.Unmarshal([]byte(show.stdout), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(pretty.stdout), &b); err != nil {
+		t.Fatal(err)
+	}
+	if a.AccountID != id || a.Version != b.Version || a.Score != b.Score || len(a.Reasons) != len(b.Reasons) {
+		t.Errorf("--pretty printed another item: %+v, want %+v", b, a)
+	}
+	prettyList := mustRun(t, "queue", "list", "--db", db, "--limit", "2", "--pretty")
+	dec := json.NewDecoder(strings.NewReader(prettyList.stdout))
+	for n := 0; ; n++ {
+		var it queue.Item
+		if err := dec.Decode(&it); err != nil {
+			if n != 2 {
+				t.Errorf("queue list --pretty --limit 2: %d items, then %v", n, err)
+			}
+			break
+		}
+	}
+
+	table := mustRun(t, "queue", "list", "--db", db, "--format", "table")
+	lines := strings.Split(strings.TrimSuffix(table.stdout, "\n"), "\n")
+	if len(lines) != len(items)+1 || !strings.HasPrefix(lines[0], "ACCOUNT") {
+		t.Fatalf("table of %d lines, want a header and %d rows:\n%.1000s", len(lines), len(items), table.stdout)
+	}
+	if !strings.HasPrefix(lines[1], items[0].AccountID+" ") || !strings.Contains(lines[1], items[0].Reasons[0].Detail) {
+		t.Errorf("first row %q, want %s and its strongest reason %q", lines[1], items[0].AccountID, items[0].Reasons[0].Detail)
+	}
+
+	bad := cli(t, nil, "", "queue", "list", "--db", db, "--format", "yaml")
+	if bad.code != 2 || !strings.Contains(bad.stderr, `"yaml"`) || bad.stdout != "" {
+		t.Errorf("--format yaml: exit %d, stdout %q\n%s", bad.code, bad.stdout, bad.stderr)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -51,15 +50,14 @@ func (t *tally) String() string {
 }
 
 func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) (err error) {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("replay")
 	var sf storeFlags
 	var scan scanFlags
 	sf.register(fs, getenv)
 	scan.register(fs, getenv)
 	objectsDir := fs.String("objects", getenv("OBJECTS_DIR"), "folder of Mailbox Message Sent objects (DIR/BUCKET/KEY)")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *objectsDir != "" {
 		// Message events are not scored yet: the folder is checked now, so

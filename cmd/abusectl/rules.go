@@ -14,8 +14,24 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: rules signals|check [FILE]|show", errUsage)
 	}
+	sub := args[0]
+	switch {
+	case isHelp(sub):
+		return helpRequest{cmd: "rules"}
+	case sub != "signals" && sub != "check" && sub != "show":
+		return fmt.Errorf("%w: unknown rules command %q: want signals, check or show", errUsage, sub)
+	}
+	// No rules command has flags, but each answers -h and refuses stray
+	// arguments rather than ignore them.
+	fs := newFlagSet("rules " + sub)
+	if err := parseAnywhere(fs, args[1:]); err != nil {
+		return err
+	}
+	if most := map[string]int{"check": 1}[sub]; fs.NArg() > most {
+		return fmt.Errorf("%w: rules %s takes at most %d argument(s), got %d", errUsage, sub, most, fs.NArg())
+	}
 	cat := signal.NewCatalog()
-	switch args[0] {
+	switch sub {
 	case "signals":
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "signal\ttype\tmeaning")
@@ -26,12 +42,12 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 	case "show":
 		_, err := stdout.Write(rules.DefaultSource())
 		return err
-	case "check":
+	default: // check
 		src := rules.DefaultSource()
 		name := "(embedded default)"
-		if len(args) > 1 {
+		if fs.NArg() == 1 {
 			var err error
-			name = args[1]
+			name = fs.Arg(0)
 			if src, err = os.ReadFile(name); err != nil {
 				return err
 			}
@@ -43,5 +59,4 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%s: %d rules, version %s\n", Escape(name), len(rs.Rules()), rs.Version())
 		return nil
 	}
-	return fmt.Errorf("%w: unknown rules command %q", errUsage, args[0])
 }

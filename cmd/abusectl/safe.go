@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
+	"time"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -122,6 +124,39 @@ func WriteItems(w io.Writer, items []queue.Item) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// maxCell bounds a table's reason column, in runes, so one long reason
+// does not push a row off the screen; the JSON output has it whole.
+const maxCell = 100
+
+// WriteTable writes queue items as a table for people: account, action,
+// status, score, creation time and the strongest reason (with how many
+// more there are). Every string is escaped, so a hostile username quoted
+// in a reason can neither drive the terminal nor break the columns.
+func WriteTable(w io.Writer, items []queue.Item) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tACTION\tSTATUS\tSCORE\tCREATED\tREASON")
+	for _, it := range items {
+		reason := ""
+		if len(it.Reasons) > 0 {
+			reason = truncate(Escape(it.Reasons[0].Detail), maxCell)
+			if n := len(it.Reasons) - 1; n > 0 {
+				reason += fmt.Sprintf(" (+%d more)", n)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", Escape(it.AccountID), Escape(string(it.Action)), Escape(string(it.Status)),
+			it.Score, it.CreatedAt.UTC().Format(time.RFC3339), reason)
+	}
+	return tw.Flush()
+}
+
+// truncate cuts s, already escaped, to at most n runes, marking the cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // escapeAll formats ss as %v does, each string escaped.

@@ -227,3 +227,57 @@ func TestReplayPrintsQueueEscaped(t *testing.T) {
 		t.Errorf("stdout holds %U raw:\n%q", r, o.stdout)
 	}
 }
+
+// TestWriteTable: a table shows event text escaped, so that a username or
+// domain quoted in a reason can neither drive the terminal, reorder the
+// line, nor break the columns.
+func TestWriteTable(t *testing.T) {
+	t.Parallel()
+	texts := []string{
+		hostile,
+		"\u202egnp.exe",           // right-to-left override
+		"\x1b[2J\x1b]0;owned\x07", // clear screen, set title
+		"a\tb\nc\rd",              // tab, newline, carriage return
+		"\u0085\u009b31m",         // C1 controls
+		"\u2028\u2066x\u2069",     // line separator, bidi isolates
+		"\xff\xfe",                // invalid UTF-8
+		strings.Repeat("é", 300),  // long
+	}
+	items := make([]queue.Item, len(texts))
+	for i, h := range texts {
+		id := "acc-" + h
+		if len(h) > 100 {
+			id = "acc-LONG" // account ids are bounded; reasons quote whatever came
+		}
+		items[i] = queue.Item{AccountID: id, Action: queue.Suspend, Status: queue.Pending, Score: 90,
+			Reasons: []queue.Reason{{Rule: "r", Points: 50, Detail: "user " + h}, {Rule: "s", Points: 40, Detail: "x"}}}
+	}
+	var b strings.Builder
+	if err := WriteTable(&b, items); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !utf8.ValidString(out) {
+		t.Errorf("table is not valid UTF-8:\n%q", out)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	for i, l := range lines {
+		if r := rawControl(l); r >= 0 {
+			t.Errorf("line %d holds %U raw: %q", i, r, l)
+		}
+	}
+	if len(lines) != len(items)+1 {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(items)+1, out)
+	}
+	for i, l := range lines[1:] {
+		if !strings.Contains(l, "(+1 more)") {
+			t.Errorf("row %d does not count the other reason: %q", i, l)
+		}
+		if utf8.RuneCountInString(l) > 250 {
+			t.Errorf("row %d is %d characters: a long reason must be cut", i, utf8.RuneCountInString(l))
+		}
+	}
+	if !strings.Contains(out, `\u202e`) || !strings.Contains(out, `\u001b[2J`) {
+		t.Errorf("escapes missing:\n%s", out)
+	}
+}
