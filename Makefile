@@ -71,3 +71,15 @@ clean:
 	rm -rf bin .aws-sam $(DEMO_DB) bench.out
 
 -include infra/sam.mk
+
+## invoke: run one function as deployed, without Docker or SAM: its bootstrap,
+## built for this machine, under the Lambda Runtime Interface Emulator (pinned
+## in go.mod) with a fresh dynalite; invoke it once with EVENT and print its
+## logs (stderr) and response (stdout). The event's times are moved to now
+## (SHIFT=0 sends it as it is). Linux only.
+.PHONY: invoke
+FUNCTION ?= signup
+EVENT    ?= events/signup-sqs.json
+SHIFT    ?= 1
+invoke: infra/node_modules
+	$(GO) run ./infra/invoke -function '$(FUNCTION)' -event '$(EVENT)' -shift=$(SHIFT)
