@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +20,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"gopkg.in/yaml.v3"
 
+	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
 	"github.com/mailtrust/abusescan/internal/lambdalocal"
 )
@@ -185,4 +190,74 @@ func TestEmulator(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEnvJSON: env.json, for `sam local invoke --env-vars env.json` on a
+// machine with SAM and Docker, names only functions of template.yaml, and
+// what it sets for one is a configuration the function starts with.
+func TestEnvJSON(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var byFunction map[string]map[string]string
+	if err := decodeStrict(raw, &byFunction); err != nil {
+		t.Fatalf("env.json: %v (want {\"LogicalId\": {\"NAME\": \"value\"}})", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(dynamotest.Template(t), &doc); err != nil {
+		t.Fatal(err)
+	}
+	functions := map[string]bool{}
+	if len(doc.Content) == 1 {
+		root := doc.Content[0]
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value != "Resources" {
+				continue
+			}
+			res := root.Content[i+1]
+			for j := 0; j+1 < len(res.Content); j += 2 {
+				body := res.Content[j+1]
+				for k := 0; k+1 < len(body.Content); k += 2 {
+					if body.Content[k].Value == "Type" && body.Content[k+1].Value == "AWS::Serverless::Function" {
+						functions[res.Content[j].Value] = true
+					}
+				}
+			}
+		}
+	}
+	if !functions["SignupFunction"] || byFunction["SignupFunction"] == nil {
+		t.Fatalf("env.json has %v, template.yaml the functions %v: want SignupFunction in both", slices.Sorted(maps.Keys(byFunction)), functions)
+	}
+	for id, env := range byFunction {
+		if !functions[id] {
+			t.Errorf("env.json sets variables of %s, which is no function of template.yaml", id)
+			continue
+		}
+		cfg, err := config.Load(func(name string) string { return env[name] })
+		if err == nil {
+			err = cfg.ForFunction()
+		}
+		if err != nil {
+			t.Errorf("env.json %s: %v", id, err)
+		}
+		if cfg.DynamoEndpoint != "" {
+			if err := loopbackURL(cfg.DynamoEndpoint); err != nil {
+				t.Errorf("env.json %s: %v", id, err)
+			}
+		}
+	}
+}
+
+// loopbackURL refuses a URL whose host is not this machine.
+func loopbackURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s is not on loopback", s)
+	}
+	return nil
 }
