@@ -110,6 +110,7 @@ func Start(ctx context.Context, b Binaries, env []string) (*Emulator, error) {
 		b.Bootstrap)
 	cmd.Dir = filepath.Dir(b.Bootstrap) // Lambda's /var/task
 	cmd.Env = env
+	cmd.SysProcAttr = procAttr()
 	e := &Emulator{
 		url:    "http://" + invokeAddr + invocationsPath,
 		cmd:    cmd,
