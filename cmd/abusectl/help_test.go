@@ -30,6 +30,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"rules", "check", "-h"}, []string{"abusectl rules check"}},
 		{[]string{"rules", "show", "--help"}, []string{"abusectl rules show"}},
 		{[]string{"rules", "signals", "-h"}, []string{"abusectl rules signals"}},
+		{[]string{"state", "-h"}, []string{"abusectl state show"}},
+		{[]string{"state", "show", "--help"}, []string{"abusectl state show"}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -52,7 +54,7 @@ func TestHelp(t *testing.T) {
 func TestUsageListsEveryCommand(t *testing.T) {
 	t.Parallel()
 	o := mustRun(t, "-h")
-	for _, c := range []string{"replay", "queue list", "queue show", "queue release", "queue dismiss", "queue apply", "backtest", "rules signals", "rules check", "rules show"} {
+	for _, c := range []string{"replay", "queue list", "queue show", "queue release", "queue dismiss", "queue apply", "backtest", "rules signals", "rules check", "rules show", "state show"} {
 		if len((helpRequest{cmd: c}).lines()) == 0 {
 			t.Errorf("the usage does not list %q:\n%s", c, o.stdout)
 		}

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -49,13 +46,16 @@ func cmdState(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return fmt.Errorf("%w: state show KIND VALUE", errUsage)
 	}
 	sub, rest := args[0], args[1:]
+	if isHelp(sub) {
+		return helpRequest{cmd: "state"}
+	}
 	if sub != "show" {
 		return fmt.Errorf("%w: unknown state command %q", errUsage, sub)
 	}
-	flags := flag.NewFlagSet("state show", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags := newFlagSet("state show")
 	var sf storeFlags
 	sf.register(flags, getenv)
+	sf.mustExist = true
 	atFlag := flags.String("at", "", "RFC 3339 time to count at (default: the key's newest count, so the output does not depend on the clock)")
 	pretty := flags.Bool("pretty", false, "indent the JSON")
 	if err := parseInterleaved(flags, rest, 2); err != nil {
@@ -73,13 +73,6 @@ func cmdState(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return fmt.Errorf("%w: --at %q is not an RFC 3339 time", errUsage, *atFlag)
 		}
 		at = t.UTC()
-	}
-	if sf.kind == "embedded" {
-		// Opening creates a missing file: a mistyped --db would read as a
-		// key never counted.
-		if _, err := os.Stat(sf.db); errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%s: no such store (replay into it first, or give --db)", sf.db)
-		}
 	}
 	st, closeStore, err := sf.open(ctx, false)
 	if err != nil {
