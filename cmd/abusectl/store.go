@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/dynamo"
@@ -168,18 +167,9 @@ func (f *scanFlags) build(st store, getenv func(string) string, stderr io.Writer
 	}
 	key := []byte(cfg.HashKey)
 	if len(key) == 0 {
-		allowed := false
-		if v := getenv(devKeyEnv); v != "" {
-			if allowed, err = strconv.ParseBool(v); err != nil {
-				return nil, fmt.Errorf("%w: %s: %q is not true or false", errUsage, devKeyEnv, v)
-			}
+		if key, err = hashKey(st, getenv, stderr, "hashing"); err != nil {
+			return nil, err
 		}
-		// Fail closed: a store that is not known to be local is shared.
-		if _, local := st.(*embedded.Store); !local && !allowed {
-			return nil, fmt.Errorf("HASH_KEY not set: refusing to hash devices and recovery contacts into a shared store with the built-in development key; set HASH_KEY, or %s=1 for a store only you use", devKeyEnv)
-		}
-		key = []byte(devHashKey)
-		fmt.Fprintln(stderr, "abusectl: HASH_KEY not set: hashing devices and recovery contacts with the built-in development key")
 	}
 	sc, err := setup.Build(cfg, st, rulesSrc, key, nil, clock)
 	if err != nil {
