@@ -11,7 +11,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ## on the embedded store with the bundled test GeoIP databases; print the queue.
 demo:
 	@rm -f $(DEMO_DB)
-	$(GO) run ./cmd/abusectl replay --db $(DEMO_DB) \
+	@$(GO) run ./cmd/abusectl replay --db $(DEMO_DB) \
 		--geoip-city $(GEOIP)/GeoIP2-City-Test.mmdb \
 		--geoip-asn $(GEOIP)/GeoLite2-ASN-Test.mmdb \
 		--geoip-anon $(GEOIP)/GeoIP2-Anonymous-IP-Test.mmdb \
