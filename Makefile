@@ -53,7 +53,7 @@ bench: infra/node_modules
 
 ## backtest: precision and recall on the generated labelled scenario.
 backtest:
-	$(GO) run ./cmd/abusectl backtest \
+	$(GO) run ./cmd/abusectl backtest --format table \
 		--geoip-city $(GEOIP)/GeoIP2-City-Test.mmdb \
 		--geoip-asn $(GEOIP)/GeoLite2-ASN-Test.mmdb \
 		--geoip-anon $(GEOIP)/GeoIP2-Anonymous-IP-Test.mmdb
@@ -82,4 +82,4 @@ FUNCTION ?= signup
 EVENT    ?= events/signup-sqs.json
 SHIFT    ?= 1
 invoke: infra/node_modules
-	$(GO) run ./infra/invoke -function '$(FUNCTION)' -event '$(EVENT)' -shift=$(SHIFT)
+	@$(GO) run ./infra/invoke -function '$(FUNCTION)' -event '$(EVENT)' -shift=$(SHIFT)

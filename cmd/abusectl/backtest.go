@@ -40,12 +40,16 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	seed := fs.Int64("seed", 0, "with --scenario: seed of the generated traffic (0: the scenario's own)")
 	labels := fs.String("labels", "", "labels of FILE: JSON Lines of {accountId, campaign, kind}; campaign \"\" = genuine")
 	check := fs.Bool("check", false, "exit 1 when a detection target is missed")
-	asJSON := fs.Bool("json", false, "print the figures as JSON (one line)")
-	pretty := fs.Bool("pretty", false, "with --json, indented")
+	format := fs.String("format", "json", "json (the figures as one JSON line) or table (a report for people)")
+	_ = fs.Bool("json", false, "the figures as JSON (the default; kept for scripts that pass it)")
+	pretty := fs.Bool("pretty", false, "with --format json, indented")
 	explain := fs.Int("explain", 0, "list up to N genuine accounts queued and N campaign accounts missed, with their reasons")
 	// README and usage put --labels after FILE.
 	if err := parseAnywhere(fs, args); err != nil {
 		return err
+	}
+	if *format != "json" && *format != "table" {
+		return fmt.Errorf("%w: --format %q: want json or table", errUsage, *format)
 	}
 	var lines [][]byte
 	var labs []synth.Label
@@ -119,7 +123,9 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	rep := evaluate(labs, verdicts)
 	rep.Events = t.read
 	rep.RulesVersion = sc.Rules.Version()
-	if *asJSON {
+	explainTo := stdout
+	if *format == "json" {
+		explainTo = stderr // standard output stays one JSON line
 		indent := ""
 		if *pretty {
 			indent = "  "
@@ -131,7 +137,7 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		rep.print(stdout)
 	}
 	if *explain > 0 {
-		explainCases(stdout, labs, verdicts, *explain)
+		explainCases(explainTo, labs, verdicts, *explain)
 	}
 	if *check && !rep.Pass {
 		return errTargets

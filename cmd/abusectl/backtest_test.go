@@ -55,11 +55,21 @@ func TestBacktest(t *testing.T) {
 		})
 	}
 
-	// The text report says the same.
-	o := mustRun(t, append([]string{"backtest", "--scenario", "demo", "--explain", "3"}, geoFlags()...)...)
+	// The report for people says the same.
+	o := mustRun(t, append([]string{"backtest", "--format", "table", "--scenario", "demo", "--explain", "3"}, geoFlags()...)...)
 	for _, s := range []string{"all targets met", "genuine accounts queued:", "campaign accounts missed:"} {
 		if !strings.Contains(o.stdout, s) {
 			t.Errorf("report does not say %q:\n%s", s, o.stdout)
 		}
+	}
+	// By default standard output is one JSON line, and what --explain lists
+	// goes to standard error.
+	o = mustRun(t, append([]string{"backtest", "--scenario", "demo", "--explain", "3"}, geoFlags()...)...)
+	var f figures
+	if err := json.Unmarshal([]byte(o.stdout), &f); err != nil || strings.Count(o.stdout, "\n") != 1 {
+		t.Errorf("default output is not one JSON line (%v):\n%s", err, o.stdout)
+	}
+	if !strings.Contains(o.stderr, "campaign accounts missed:") {
+		t.Errorf("--explain did not go to standard error:\n%s", o.stderr)
 	}
 }

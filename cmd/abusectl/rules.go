@@ -21,11 +21,17 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 	case sub != "signals" && sub != "check" && sub != "show":
 		return fmt.Errorf("%w: unknown rules command %q: want signals, check or show", errUsage, sub)
 	}
-	// No rules command has flags, but each answers -h and refuses stray
-	// arguments rather than ignore them.
+	// Each answers -h and refuses stray arguments rather than ignore them.
 	fs := newFlagSet("rules " + sub)
+	format := "json"
+	if sub != "show" {
+		fs.StringVar(&format, "format", "json", "json (one JSON object a line) or table (for people)")
+	}
 	if err := parseAnywhere(fs, args[1:]); err != nil {
 		return err
+	}
+	if format != "json" && format != "table" {
+		return fmt.Errorf("%w: --format %q: want json or table", errUsage, format)
 	}
 	if most := map[string]int{"check": 1}[sub]; fs.NArg() > most {
 		return fmt.Errorf("%w: rules %s takes at most %d argument(s), got %d", errUsage, sub, most, fs.NArg())
@@ -33,6 +39,14 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 	cat := signal.NewCatalog()
 	switch sub {
 	case "signals":
+		if format == "json" {
+			for _, d := range cat.Defs() {
+				if err := WriteJSON(stdout, signalView{Name: d.Name, Type: d.Type.String(), Doc: d.Doc}, ""); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "signal\ttype\tmeaning")
 		for _, d := range cat.Defs() {
@@ -56,7 +70,24 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		if format == "json" {
+			return WriteJSON(stdout, checkView{File: name, Rules: len(rs.Rules()), Version: rs.Version()}, "")
+		}
 		fmt.Fprintf(stdout, "%s: %d rules, version %s\n", Escape(name), len(rs.Rules()), rs.Version())
 		return nil
 	}
+}
+
+// signalView is one line of rules signals.
+type signalView struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Doc  string `json:"doc"`
+}
+
+// checkView is what rules check says of a rules file that compiles.
+type checkView struct {
+	File    string `json:"file"`
+	Rules   int    `json:"rules"`
+	Version string `json:"version"`
 }

@@ -60,9 +60,12 @@ rules:
 		wantStdout []string
 		wantStderr []string
 	}{
-		{"signals", []string{"rules", "signals"}, 0, []string{"ip_1h", "hosting", "tor", "form_fill_ms", "recovery_disposable"}, nil},
-		{"check embedded", []string{"rules", "check"}, 0, []string{"(embedded default)", "rules, version"}, nil},
-		{"check file", []string{"rules", "check", good}, 0, []string{"good.yaml: 2 rules"}, nil},
+		{"signals", []string{"rules", "signals"}, 0, []string{`{"name":"ip_1h","type":`, `"name":"hosting"`, `"name":"tor"`, `"name":"form_fill_ms"`, `"name":"recovery_disposable"`}, nil},
+		{"signals table", []string{"rules", "signals", "--format", "table"}, 0, []string{"signal", "ip_1h", "form_fill_ms"}, nil},
+		{"check embedded", []string{"rules", "check"}, 0, []string{`{"file":"(embedded default)","rules":`, `"version":"`}, nil},
+		{"check file", []string{"rules", "check", good}, 0, []string{`good.yaml","rules":2,`}, nil},
+		{"check file as text", []string{"rules", "check", "--format", "table", good}, 0, []string{"good.yaml: 2 rules"}, nil},
+		{"bad format", []string{"rules", "signals", "--format", "yaml"}, 2, nil, []string{"--format"}},
 		{"show", []string{"rules", "show"}, 0, []string{"hosting_network"}, nil},
 		{"check bad CEL syntax", []string{"rules", "check", badSyntax}, 1, nil, []string{"bad-syntax.yaml", "broken_burst"}},
 		{"check unknown signal", []string{"rules", "check", badSignal}, 1, nil, []string{"unknown_signal", "no_such_signal"}},
