@@ -56,6 +56,7 @@ func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	sf.register(fs, getenv)
 	scan.register(fs, getenv)
 	objectsDir := fs.String("objects", getenv("OBJECTS_DIR"), "folder of Mailbox Message Sent objects (DIR/BUCKET/KEY)")
+	pretty := fs.Bool("pretty", false, "print the queue as indented JSON instead of one item a line")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return fmt.Errorf("read queue: %w", err)
 	}
-	if err := WriteItems(stdout, items); err != nil {
+	if err := writeItems(stdout, items, *pretty); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "abusectl replay: %s; queue pending: suspend %d, review %d\n", &t, count(items, queue.Suspend), count(items, queue.Review))

@@ -43,3 +43,25 @@ func TestReplayObjectsFolder(t *testing.T) {
 		t.Errorf("replay --objects with a folder: exit %d\n%s", o.code, o.stderr)
 	}
 }
+
+// TestReplayPretty: replay prints the queue as JSON Lines, or indented with
+// --pretty; the same items either way.
+func TestReplayPretty(t *testing.T) {
+	t.Parallel()
+	in := demoFile
+	plain := cli(t, nil, "", replayArgs(newDB(t), in)...)
+	pretty := cli(t, nil, "", replayArgs(newDB(t), "--pretty", in)...)
+	if plain.code != 0 || pretty.code != 0 {
+		t.Fatalf("exit %d and %d\n%s%s", plain.code, pretty.code, plain.stderr, pretty.stderr)
+	}
+	items := parseItems(t, plain.stdout)
+	if len(items) == 0 {
+		t.Fatal("the demo queues nothing: the test proves nothing")
+	}
+	if strings.Count(plain.stdout, "\n") != len(items) {
+		t.Errorf("%d lines for %d items", strings.Count(plain.stdout, "\n"), len(items))
+	}
+	if !strings.Contains(pretty.stdout, "\n  \"accountId\"") || strings.Count(pretty.stdout, "\"accountId\"") != len(items) {
+		t.Errorf("--pretty output is not the %d items indented:\n%.300s", len(items), pretty.stdout)
+	}
+}
