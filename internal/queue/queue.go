@@ -274,7 +274,7 @@ type Proposal struct {
 // Raise applies p to the current item (nil if the account is not queued) and
 // returns the item to write, or changed=false when the write would change
 // nothing: the event was already applied, the evidence is not stronger, or a
-// person closed the item and p brings no rule the person has not seen.
+// person closed the item and p is no later than their decision (see reopen).
 func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 	if cur == nil {
 		return Item{
@@ -286,6 +286,9 @@ func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 	}
 	if slices.Contains(cur.EventIDs, p.EventID) {
 		return *cur, false
+	}
+	if cur.Status.Closed() {
+		return reopen(cur, p)
 	}
 	next = *cur
 	next.Reasons = slices.Clone(cur.Reasons)
@@ -305,10 +308,6 @@ func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 	newRule := slices.ContainsFunc(next.Reasons, func(r Reason) bool {
 		return !slices.ContainsFunc(cur.Reasons, func(c Reason) bool { return c.Rule == r.Rule })
 	})
-	if cur.Status.Closed() && !newRule {
-		// A person's decision stands against the evidence they saw.
-		return *cur, false
-	}
 	stronger := newRule || p.Score > cur.Score || p.Action.Priority() > cur.Action.Priority()
 	if !stronger {
 		return *cur, false
@@ -316,11 +315,6 @@ func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 	next.Score = max(cur.Score, clampScore(p.Score))
 	if p.Action.Priority() > cur.Action.Priority() {
 		next.Action = p.Action
-	}
-	if cur.Status.Closed() {
-		next.Status = Pending
-		next.DecidedBy, next.Note = "", ""
-		next.ExpiresAt = 0
 	}
 	if p.Cluster != nil && (cur.Cluster == nil || p.Cluster.Size > cur.Cluster.Size) {
 		next.Cluster = p.Cluster
@@ -330,6 +324,32 @@ func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 		next.EventIDs = next.EventIDs[len(next.EventIDs)-MaxEventIDs:]
 	}
 	next.UpdatedAt = laterOf(cur.UpdatedAt, p.At)
+	next.RulesVersion = cmp.Or(p.RulesVersion, cur.RulesVersion)
+	next.Version = cur.Version + 1
+	return next, true
+}
+
+// reopen applies p to an item a person released or dismissed. The
+// decision stands against everything known when it was made: only an event
+// after it reopens the item, judged on its own (its reasons and score, not
+// merged with the evidence the person saw), and then for review, never
+// straight to suspension. DecidedBy and Note keep the decision that is
+// reopened, for the audit.
+func reopen(cur *Item, p Proposal) (Item, bool) {
+	if !p.At.After(cur.UpdatedAt) {
+		return *cur, false
+	}
+	next := *cur
+	next.Status, next.Action = Pending, Review
+	next.Score = clampScore(p.Score)
+	next.Reasons = boundReasons(slices.Clone(p.Reasons))
+	next.Cluster = p.Cluster
+	next.EventIDs = append(slices.Clone(cur.EventIDs), p.EventID)
+	if len(next.EventIDs) > MaxEventIDs {
+		next.EventIDs = next.EventIDs[len(next.EventIDs)-MaxEventIDs:]
+	}
+	next.ExpiresAt = 0
+	next.UpdatedAt = p.At
 	next.RulesVersion = cmp.Or(p.RulesVersion, cur.RulesVersion)
 	next.Version = cur.Version + 1
 	return next, true

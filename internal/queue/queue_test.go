@@ -31,9 +31,13 @@ func ruleNames(rs []Reason) []string {
 }
 
 func proposal(event string, action Action, score int, rs []Reason) Proposal {
+	return proposalAt(event, action, score, rs, t0)
+}
+
+func proposalAt(event string, action Action, score int, rs []Reason, at time.Time) Proposal {
 	return Proposal{
 		AccountID: "acc-1", Action: action, Score: score, Reasons: rs,
-		EventID: event, At: t0, RulesVersion: "v1",
+		EventID: event, At: at, RulesVersion: "v1",
 	}
 }
 
@@ -145,21 +149,21 @@ func TestRaise(t *testing.T) {
 		{"score clamped to 100", base,
 			proposal("e3", Suspend, 250, reasons("burst", 40)),
 			want{true, Suspend, Pending, 100, []string{"burst", "template"}, []int{40, 20}, 4}},
-		{"released: same rules, higher score: unchanged", func() Item { it := base(); it.Status = Released; return it },
-			proposal("e3", Suspend, 99, reasons("burst", 45, "template", 30)),
+		{"released: an event from before the decision: unchanged", func() Item { it := base(); it.Status = Released; return it },
+			proposalAt("e3", Suspend, 99, reasons("burst", 45, "template", 30), t0.Add(30*time.Second)),
 			want{false, Review, Released, 60, []string{"burst", "template"}, []int{40, 20}, 3}},
-		{"dismissed: same rules, higher score: unchanged", func() Item { it := base(); it.Status = Dismissed; return it },
-			proposal("e3", Suspend, 99, reasons("template", 25)),
+		{"dismissed: a new rule from before the decision: unchanged", func() Item { it := base(); it.Status = Dismissed; return it },
+			proposalAt("e3", Suspend, 99, reasons("geo", 50), t0.Add(30*time.Second)),
 			want{false, Review, Dismissed, 60, []string{"burst", "template"}, []int{40, 20}, 3}},
-		{"released: no reasons at all: unchanged", func() Item { it := base(); it.Status = Released; return it },
-			proposal("e3", Suspend, 99, nil),
+		{"released: no reasons, before the decision: unchanged", func() Item { it := base(); it.Status = Released; return it },
+			proposalAt("e3", Suspend, 99, nil, t0.Add(30*time.Second)),
 			want{false, Review, Released, 60, []string{"burst", "template"}, []int{40, 20}, 3}},
-		{"released: a new rule reopens", func() Item { it := base(); it.Status = Released; return it },
-			proposal("e3", Review, 65, reasons("burst", 40, "geo", 25)),
-			want{true, Review, Pending, 65, []string{"burst", "geo", "template"}, []int{40, 25, 20}, 4}},
-		{"dismissed: a new rule reopens even at a lower score", func() Item { it := base(); it.Status = Dismissed; return it },
-			proposal("e3", Suspend, 55, reasons("geo", 25)),
-			want{true, Suspend, Pending, 60, []string{"burst", "geo", "template"}, []int{40, 25, 20}, 4}},
+		{"released: a later event reopens for review, judged on its own", func() Item { it := base(); it.Status = Released; return it },
+			proposalAt("e3", Suspend, 95, reasons("burst", 40, "geo", 25), later),
+			want{true, Review, Pending, 95, []string{"burst", "geo"}, []int{40, 25}, 4}},
+		{"dismissed: a later event reopens even at a lower score", func() Item { it := base(); it.Status = Dismissed; return it },
+			proposalAt("e3", Review, 55, reasons("geo", 25), later),
+			want{true, Review, Pending, 55, []string{"geo"}, []int{25}, 4}},
 		{"applied stays applied", func() Item { it := base(); it.Status = Applied; return it },
 			proposal("e3", Suspend, 90, reasons("geo", 50)),
 			want{true, Suspend, Applied, 90, []string{"geo", "burst", "template"}, []int{50, 40, 20}, 4}},
@@ -172,7 +176,9 @@ func TestRaise(t *testing.T) {
 			t.Parallel()
 			cur := tt.cur()
 			snapshot := tt.cur()
-			tt.p.At = later
+			if tt.p.At.Equal(t0) {
+				tt.p.At = later
+			}
 			got, changed := Raise(&cur, tt.p)
 			if changed != tt.want.changed {
 				t.Errorf("changed = %v, want %v", changed, tt.want.changed)
@@ -337,19 +343,25 @@ func TestRaiseCluster(t *testing.T) {
 	}
 }
 
-func TestRaiseReopenClearsDecision(t *testing.T) {
+// TestReopenKeepsTheDecisionOnRecord: an event after a person released an
+// item reopens it for review, never straight to suspension; who decided, and
+// why, stays on the item for the audit.
+func TestReopenKeepsTheDecisionOnRecord(t *testing.T) {
 	t.Parallel()
 	cur := base()
 	cur, err := Decide(cur, Released, "alice", "known customer", t0.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, changed := Raise(&cur, proposal("e3", Suspend, 90, reasons("new-rule", 50)))
-	if !changed || got.Status != Pending {
-		t.Fatalf("changed %v status %s, want reopened", changed, got.Status)
+	got, changed := Raise(&cur, proposalAt("e3", Suspend, 90, reasons("new-rule", 50), t0.Add(time.Hour)))
+	if !changed || got.Status != Pending || got.Action != Review {
+		t.Fatalf("changed %v, %s %s, want reopened as pending review", changed, got.Status, got.Action)
 	}
-	if got.DecidedBy != "" || got.Note != "" {
-		t.Errorf("DecidedBy %q Note %q kept on a reopened item", got.DecidedBy, got.Note)
+	if got.DecidedBy != "alice" || got.Note != "known customer" {
+		t.Errorf("DecidedBy %q Note %q: the reopened decision is lost", got.DecidedBy, got.Note)
+	}
+	if got.ExpiresAt != 0 || !got.UpdatedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("expiresAt %d updatedAt %s, want no expiry and the event's time", got.ExpiresAt, got.UpdatedAt)
 	}
 }
 
@@ -655,6 +667,11 @@ func TestRaiseBoundsReasons(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, changed := Raise(&closed, proposal("e3", Review, 60, many("c", 1, 0))); changed {
-		t.Error("a closed item reopened for a rule cut by the bound")
+		t.Error("a closed item reopened by an event no later than the decision")
 	}
+	reopened, changed := Raise(&closed, proposalAt("e4", Review, 60, many("c", 2*MaxReasons, 1), t0.Add(time.Hour)))
+	if !changed {
+		t.Fatal("a later event did not reopen the item")
+	}
+	check(t, reopened)
 }
