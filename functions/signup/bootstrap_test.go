@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
+	"github.com/mailtrust/abusescan/internal/lambdalocal"
 )
 
 // TestMain stops the dynalite server the bootstrap test may start.
@@ -210,7 +211,9 @@ func TestBootstrap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	event = retime(t, event, time.Now())
+	if event, err = lambdalocal.Retime(event, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	wantFailed := slices.Sorted(maps.Keys(samples["signup-sqs.json"].malformed))
 	rt := newFakeRuntime(t, event)
 
@@ -219,27 +222,16 @@ func TestBootstrap(t *testing.T) {
 	// Only what is set here: no credentials, profile or endpoint of the
 	// machine leaks in, and every AWS call other than DynamoDB's goes to a
 	// closed loopback port instead of the internet.
-	cmd.Env = append([]string{
-		"AWS_LAMBDA_RUNTIME_API=" + rt.addr(),
-		"AWS_LAMBDA_FUNCTION_NAME=signup-bootstrap-test",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512",
-		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
-		"HOME=" + home,
-		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
-		"AWS_REGION=us-east-1",
-		"AWS_ACCESS_KEY_ID=test",
-		"AWS_SECRET_ACCESS_KEY=test",
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL=http://127.0.0.1:9",
-		"DYNAMODB_ENDPOINT=" + endpoint,
-		"STATE_TABLE=" + tables.State,
-		"QUEUE_TABLE=" + tables.Queue,
+	cmd.Env = append(lambdalocal.Local{
+		Function: "signup-bootstrap-test", Home: home, DynamoDB: endpoint,
 		// The brief's "test-key" is shorter than keyhash.MinKeyBytes (16).
-		"HASH_KEY=test-key-bootstrap-0001",
+		StateTable: tables.State, Queue: tables.Queue, HashKey: "test-key-bootstrap-0001",
+	}.Env(), append([]string{
+		"AWS_LAMBDA_RUNTIME_API=" + rt.addr(),
+		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"SHADOW_MODE=false",
 		"LOG_LEVEL=DEBUG",
-	}, geoipEnv(t)...)
+	}, geoipEnv(t)...)...)
 	var stdout, stderr syncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -314,53 +306,4 @@ func TestBootstrap(t *testing.T) {
 	if out.Count == 0 {
 		t.Errorf("state table %s is empty: the function scored nothing into DynamoDB", tables.State)
 	}
-}
-
-// retime moves the times of an SQS sample's events so that the newest is a
-// minute before now, keeping their spacing. The binary judges event times
-// by the machine's clock, as deployed: a sample's fixed dates would be
-// refused as future-dated before them, and as past state retention 30 days
-// after.
-func retime(t *testing.T, sqs []byte, now time.Time) []byte {
-	t.Helper()
-	var ev events.SQSEvent
-	if err := json.Unmarshal(sqs, &ev); err != nil {
-		t.Fatal(err)
-	}
-	type times struct {
-		Time   string `json:"time"`
-		Detail struct {
-			CreatedAt string `json:"createdAt"`
-		} `json:"detail"`
-	}
-	var newest time.Time
-	for _, r := range ev.Records {
-		var tm times
-		_ = json.Unmarshal([]byte(r.Body), &tm) // a malformed body keeps its times
-		for _, s := range []string{tm.Time, tm.Detail.CreatedAt} {
-			if at, err := time.Parse(time.RFC3339Nano, s); err == nil && at.After(newest) {
-				newest = at
-			}
-		}
-	}
-	if newest.IsZero() {
-		t.Fatal("no event time in the sample")
-	}
-	shift := now.Add(-time.Minute).Truncate(time.Second).Sub(newest)
-	for i, r := range ev.Records {
-		var tm times
-		_ = json.Unmarshal([]byte(r.Body), &tm)
-		for _, s := range []string{tm.Time, tm.Detail.CreatedAt} {
-			if at, err := time.Parse(time.RFC3339Nano, s); err == nil {
-				// Replacing the quoted text leaves every other byte of the body.
-				r.Body = strings.ReplaceAll(r.Body, strconv.Quote(s), strconv.Quote(at.Add(shift).UTC().Format(time.RFC3339Nano)))
-			}
-		}
-		ev.Records[i].Body = r.Body
-	}
-	out, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

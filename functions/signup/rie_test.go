@@ -75,28 +75,11 @@ func TestEmulator(t *testing.T) {
 			tables := dynamotest.Tables(t)
 			home := t.TempDir()
 			// Only what is set here reaches the function (the emulator passes
-			// its whole environment on): no credentials, profile or endpoint
-			// of the machine, and every AWS call other than DynamoDB's goes
-			// to a closed loopback port instead of the internet.
-			env := append([]string{
-				"AWS_LAMBDA_FUNCTION_NAME=signup-emulator-test",
-				"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512",
-				"AWS_LAMBDA_FUNCTION_TIMEOUT=30",
-				"HOME=" + home,
-				"AWS_CONFIG_FILE=" + filepath.Join(home, "config"),
-				"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
-				"AWS_REGION=us-east-1",
-				"AWS_ACCESS_KEY_ID=test",
-				"AWS_SECRET_ACCESS_KEY=test",
-				"AWS_EC2_METADATA_DISABLED=true",
-				"AWS_ENDPOINT_URL=http://127.0.0.1:9",
-				"DYNAMODB_ENDPOINT=" + endpoint,
-				"STATE_TABLE=" + tables.State,
-				"QUEUE_TABLE=" + tables.Queue,
-				"HASH_KEY=test-key-emulator-0001",
-				"SHADOW_MODE=false",
-				"LOG_LEVEL=DEBUG",
-			}, geo...)
+			// its whole environment on).
+			env := append(lambdalocal.Local{
+				Function: "signup-emulator-test", Home: home, DynamoDB: endpoint,
+				StateTable: tables.State, Queue: tables.Queue, HashKey: "test-key-emulator-0001",
+			}.Env(), append([]string{"SHADOW_MODE=false", "LOG_LEVEL=DEBUG"}, geo...)...)
 			emu, err := lambdalocal.Start(ctx, bin, env)
 			if err != nil {
 				t.Fatal(err)

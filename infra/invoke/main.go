@@ -203,23 +203,10 @@ func functionEnv(root, home, function, endpoint string, tables dynamo.Tables, ge
 		}
 		settings[name] = v
 	}
-	env := []string{
-		"AWS_LAMBDA_FUNCTION_NAME=" + function,
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512",
-		"AWS_LAMBDA_FUNCTION_TIMEOUT=30",
-		"HOME=" + home,
-		"AWS_CONFIG_FILE=" + filepath.Join(home, "aws-config"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "aws-credentials"),
-		"AWS_REGION=us-east-1",
-		"AWS_ACCESS_KEY_ID=local",
-		"AWS_SECRET_ACCESS_KEY=local",
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL=http://127.0.0.1:9", // discard: nothing reaches AWS
-		"DYNAMODB_ENDPOINT=" + endpoint,
-		"STATE_TABLE=" + tables.State,
-		"QUEUE_TABLE=" + tables.Queue,
-		"HASH_KEY=" + key,
-	}
+	env := lambdalocal.Local{
+		Function: function, Home: home, DynamoDB: endpoint,
+		StateTable: tables.State, Queue: tables.Queue, HashKey: key,
+	}.Env()
 	for name, v := range settings {
 		env = append(env, name+"="+v)
 	}

@@ -296,3 +296,37 @@ func (l *lines) between(start, end string) (out []string, ok bool) {
 	}
 	return nil, false
 }
+
+// Local is what a function run on this machine is pointed at.
+type Local struct {
+	Function          string // AWS_LAMBDA_FUNCTION_NAME
+	Home              string // an empty folder: no profile or credentials of the machine's
+	DynamoDB          string // the local DynamoDB endpoint (loopback)
+	StateTable, Queue string
+	HashKey           string
+}
+
+// Env returns a local run's whole environment, so that nothing of the
+// machine's leaks in: dummy credentials, no profile, and every AWS call but
+// DynamoDB's sent to a closed loopback port instead of the internet. The
+// function's own settings (SHADOW_MODE, GEOIP_*, …) are appended by the
+// caller.
+func (l Local) Env() []string {
+	return []string{
+		"AWS_LAMBDA_FUNCTION_NAME=" + l.Function,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512",
+		"AWS_LAMBDA_FUNCTION_TIMEOUT=30",
+		"HOME=" + l.Home,
+		"AWS_CONFIG_FILE=" + filepath.Join(l.Home, "aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(l.Home, "aws-credentials"),
+		"AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=local",
+		"AWS_SECRET_ACCESS_KEY=local",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL=http://127.0.0.1:9",
+		"DYNAMODB_ENDPOINT=" + l.DynamoDB,
+		"STATE_TABLE=" + l.StateTable,
+		"QUEUE_TABLE=" + l.Queue,
+		"HASH_KEY=" + l.HashKey,
+	}
+}
