@@ -1,11 +1,13 @@
-// Package dynamo is the DynamoDB storage adapter: window keys and account
-// records in the state table, the suspension queue (spec/queue.md) in the
-// queue table. It is the only importer of the DynamoDB SDK. Tables are
-// created from template.yaml (schema.go), never from a second copy of it.
+// Package dynamo is the DynamoDB storage adapter: window keys, account
+// records, claims and versioned records in the state table, the suspension
+// queue (spec/queue.md) in the queue table. It is the only importer of the
+// DynamoDB SDK. Tables are created from template.yaml (schema.go), never
+// from a second copy of it.
 //
 // Every write is a single-item conditional or commutative operation (no
 // transactions: dynalite has none, and none is needed). Reads are strongly
-// consistent, so a redelivered event sees what its first delivery wrote.
+// consistent, so a redelivered event sees what its first delivery wrote;
+// only a caller of Records may ask for less, at half the cost.
 // Every call asks for its consumed capacity and Usage adds it up.
 package dynamo
 
@@ -204,6 +206,12 @@ func parallel(n int, fn func(i int)) {
 // strongly consistent, 100 keys a request, retrying unprocessed keys with
 // backoff. The result is keyed by the key's value.
 func (s *Store) batchGet(ctx context.Context, table, keyAttr string, keys []string) (map[string]map[string]types.AttributeValue, error) {
+	return s.batchRead(ctx, table, keyAttr, keys, true)
+}
+
+// batchRead is batchGet, strongly consistent only if consistent: an
+// eventually consistent read costs half as much.
+func (s *Store) batchRead(ctx context.Context, table, keyAttr string, keys []string, consistent bool) (map[string]map[string]types.AttributeValue, error) {
 	seen := make(map[string]bool, len(keys))
 	uniq := make([]map[string]types.AttributeValue, 0, len(keys))
 	for _, k := range keys {
@@ -216,7 +224,7 @@ func (s *Store) batchGet(ctx context.Context, table, keyAttr string, keys []stri
 	results := make([][]map[string]types.AttributeValue, chunks)
 	errs := make([]error, chunks)
 	parallel(chunks, func(c int) {
-		results[c], errs[c] = s.batchGetChunk(ctx, table, uniq[c*maxBatchGet:min((c+1)*maxBatchGet, len(uniq))])
+		results[c], errs[c] = s.batchGetChunk(ctx, table, uniq[c*maxBatchGet:min((c+1)*maxBatchGet, len(uniq))], consistent)
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -238,13 +246,13 @@ func (s *Store) batchGet(ctx context.Context, table, keyAttr string, keys []stri
 // already retries throttled requests themselves.
 const maxUnprocessedRetries = 8
 
-func (s *Store) batchGetChunk(ctx context.Context, table string, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+func (s *Store) batchGetChunk(ctx context.Context, table string, keys []map[string]types.AttributeValue, consistent bool) ([]map[string]types.AttributeValue, error) {
 	var out []map[string]types.AttributeValue
 	delay := 20 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
 			RequestItems: map[string]types.KeysAndAttributes{
-				table: {Keys: keys, ConsistentRead: aws.Bool(true)},
+				table: {Keys: keys, ConsistentRead: aws.Bool(consistent)},
 			},
 			ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
 		})

@@ -5,8 +5,9 @@
 // of bbolt.
 //
 // By default every method is one bbolt transaction for its whole batch.
-// Window keys and account records use a compact binary encoding, since a
-// replay writes them for every event; queue items are JSON.
+// Window keys, account records and versioned records use a compact binary
+// encoding, since a replay writes them for every event; queue items are
+// JSON.
 //
 // A B+tree write costs about a page per key changed, whatever the batch
 // size, and most keys (an IP, a device) are new ones at random places in the
@@ -39,6 +40,7 @@ const (
 	bucketQueue      = "queue"      // account id -> JSON queue.Item
 	bucketQueueIndex = "queueIndex" // queueKey \0 createdAt \0 account id -> account id
 	bucketClaims     = "claims"     // claim id -> JSON claim
+	bucketRecords    = "records"    // record key -> encoded versioned.Record
 )
 
 // bucket returns the named bucket, which Open made sure of.
@@ -53,11 +55,12 @@ type Options struct {
 	// NoSync skips the fsync of every transaction, for replays that can be
 	// run again after a crash; Close still syncs.
 	NoSync bool
-	// Buffer, if positive, is how many changed keys, account records and
-	// claims are held in memory before they are written to the file in one background
-	// transaction (at most two buffers' worth are held). Reads see buffered
-	// changes; a crash loses them. 0 writes each call's changes in its own
-	// transaction before it returns. Queue items are never buffered.
+	// Buffer, if positive, is how many changed keys, account records,
+	// claims and versioned records are held in memory before they are
+	// written to the file in one background transaction (at most two
+	// buffers' worth are held). Reads see buffered changes; a crash loses
+	// them. 0 writes each call's changes in its own transaction before it
+	// returns. Queue items are never buffered.
 	Buffer int
 }
 
@@ -89,6 +92,7 @@ type buffer struct {
 	keys     map[string]*record
 	accounts map[string][]byte
 	claims   map[string][]byte
+	records  map[string][]byte // encoded versioned.Record
 }
 
 // record is a window key's stored state.
@@ -98,10 +102,13 @@ type record struct {
 }
 
 func newBuffer(n int) buffer {
-	return buffer{keys: make(map[string]*record, n), accounts: make(map[string][]byte, n/4), claims: make(map[string][]byte, n/4)}
+	return buffer{
+		keys: make(map[string]*record, n), accounts: make(map[string][]byte, n/4),
+		claims: make(map[string][]byte, n/4), records: make(map[string][]byte, n/4),
+	}
 }
 
-func (b buffer) len() int { return len(b.keys) + len(b.accounts) + len(b.claims) }
+func (b buffer) len() int { return len(b.keys) + len(b.accounts) + len(b.claims) + len(b.records) }
 
 // Open opens or creates the store at path. A file that another process has
 // open fails after a second instead of waiting.
@@ -122,7 +129,7 @@ func Open(path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range []string{bucketKeys, bucketAccounts, bucketQueue, bucketQueueIndex, bucketClaims} {
+		for _, b := range []string{bucketKeys, bucketAccounts, bucketQueue, bucketQueueIndex, bucketClaims, bucketRecords} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
@@ -247,6 +254,12 @@ func (s *Store) write(b buffer) error {
 		for _, id := range slices.Sorted(maps.Keys(b.claims)) {
 			if err := bc.Put(bytesOf(id), b.claims[id]); err != nil {
 				return fmt.Errorf("claim %s: %w", id, err)
+			}
+		}
+		br := bucket(tx, bucketRecords)
+		for _, k := range slices.Sorted(maps.Keys(b.records)) {
+			if err := br.Put(bytesOf(k), b.records[k]); err != nil {
+				return fmt.Errorf("record %s: %w", k, err)
 			}
 		}
 		return nil

@@ -6,6 +6,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/account"
 	"github.com/mailtrust/abusescan/internal/claim"
 	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/versioned"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -41,4 +42,16 @@ type Store interface {
 	// PrevVersion (0: no item may exist), and returns one error per write:
 	// nil, one wrapping queue.ErrConflict, or a storage fault.
 	PutQueueItems(ctx context.Context, ws []queue.Write) []error
+	// Records reads versioned records; absent ones are absent from the map.
+	// consistent asks DynamoDB for a strongly consistent read (the embedded
+	// store is always consistent).
+	Records(ctx context.Context, keys []string, consistent bool) (map[string]versioned.Record, error)
+	// PutRecords writes each record on condition that the stored version is
+	// still w.Prev (0: no record may exist), writes of one key in the order
+	// given, and returns one error per write: nil, one wrapping
+	// versioned.ErrConflict, or a storage fault; a write failing w.Check()
+	// or too large for the store wraps storage.ErrPermanent. A write the
+	// store repeated itself (its first answer lost) succeeds: a write that
+	// finds its own record stored (versioned.Same) has succeeded.
+	PutRecords(ctx context.Context, ws []versioned.Write) []error
 }

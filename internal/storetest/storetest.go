@@ -8,10 +8,15 @@
 //     it changes nothing; deltas of one key in one call have no defined order.
 //   - Queue times are kept to the millisecond, in UTC; EventIDs are a set and
 //     come back sorted; empty Reasons and EventIDs come back nil.
-//   - Reads see every write that returned before them.
+//   - Reads see every write that returned before them, eventually
+//     consistent reads of versioned records included (dynalite and the
+//     embedded store are always consistent; DynamoDB is not).
+//   - Versioned writes of one key in one call apply in the order given.
+//   - A versioned record's empty Data may come back nil.
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +35,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/storage"
+	"github.com/mailtrust/abusescan/internal/versioned"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -72,6 +78,12 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"QueueRace", testQueueRace},
 		{"QueueRoundTrip", testQueueRoundTrip},
 		{"ListQueue", testListQueue},
+		{"Records", testRecords},
+		{"ManyRecords", testManyRecords},
+		{"RecordOrder", testRecordOrder},
+		{"RecordConflicts", testRecordConflicts},
+		{"RecordRace", testRecordRace},
+		{"RecordRefused", testRecordRefused},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -416,13 +428,25 @@ func testCancelledContext(t *testing.T, s Store) {
 			t.Errorf("PutQueueItems(cancelled)[%d] = %v", i, err)
 		}
 	}
+	for i, err := range s.PutRecords(ctx, []versioned.Write{{Key: "lgn#a", Record: versioned.Record{Version: 1}}}) {
+		if err == nil || errors.Is(err, versioned.ErrConflict) {
+			t.Errorf("PutRecords(cancelled)[%d] = %v", i, err)
+		}
+	}
 	if _, err := s.Keys(ctx, []window.Key{"ip#a"}); err == nil {
 		t.Error("Keys(cancelled) succeeded")
+	}
+	if _, err := s.Records(ctx, []string{"lgn#a"}, true); err == nil {
+		t.Error("Records(cancelled) succeeded")
 	}
 	// Nothing was written.
 	got, err := s.Keys(t.Context(), []window.Key{"ip#a", "ip#b"})
 	if err != nil || len(got) != 0 {
 		t.Errorf("Keys after cancelled writes = %v, %v; want empty", got, err)
+	}
+	recs, err := s.Records(t.Context(), []string{"lgn#a"}, true)
+	if err != nil || len(recs) != 0 {
+		t.Errorf("Records after a cancelled write = %v, %v; want empty", recs, err)
 	}
 }
 
@@ -1036,5 +1060,303 @@ func testItemTooLarge(t *testing.T, s Store) {
 	}
 	if n := len(got[k]); n == 0 || n%50 != 0 {
 		t.Errorf("the key holds %d attributes after the refused write, want a whole number of writes' 50", n)
+	}
+}
+
+// readRecords reads keys both ways, and fails t unless both reads agree.
+func readRecords(t *testing.T, s Store, keys ...string) map[string]versioned.Record {
+	t.Helper()
+	var first map[string]versioned.Record
+	for _, consistent := range []bool{true, false} {
+		got, err := s.Records(t.Context(), keys, consistent)
+		if err != nil {
+			t.Fatalf("Records(consistent %v): %v", consistent, err)
+		}
+		if first == nil {
+			first = got
+		} else if d := diffRecords(got, first); d != "" {
+			t.Fatalf("an eventually consistent read after a completed write differs from a consistent one: %s", d)
+		}
+	}
+	return first
+}
+
+// checkRecords fails t unless got holds exactly want.
+func checkRecords(t *testing.T, got, want map[string]versioned.Record) {
+	t.Helper()
+	if d := diffRecords(got, want); d != "" {
+		t.Error(d)
+	}
+}
+
+func diffRecords(got, want map[string]versioned.Record) string {
+	var diffs []string
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		g, ok := got[k]
+		switch w := want[k]; {
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("%.40s absent, want version %d", k, w.Version))
+		case g.Version != w.Version || g.Expires != w.Expires || !bytes.Equal(g.Data, w.Data):
+			diffs = append(diffs, fmt.Sprintf("%.40s = version %d expiring %d with %d bytes %.20q, want version %d expiring %d with %d bytes %.20q",
+				k, g.Version, g.Expires, len(g.Data), g.Data, w.Version, w.Expires, len(w.Data), w.Data))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(got)) {
+		if _, ok := want[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%.40s present, want absent", k))
+		}
+	}
+	return strings.Join(diffs, "; ")
+}
+
+// putRecords writes ws in one call and fails t unless every write
+// succeeded.
+func putRecords(t *testing.T, s Store, ws ...versioned.Write) {
+	t.Helper()
+	errs := s.PutRecords(t.Context(), ws)
+	if len(errs) != len(ws) {
+		t.Fatalf("PutRecords returned %d errors for %d writes", len(errs), len(ws))
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("PutRecords: %v", err)
+	}
+}
+
+// testRecords: records round-trip, several in one call, of any content,
+// and the caller's slices stay its own.
+func testRecords(t *testing.T, s Store) {
+	records := func() map[string]versioned.Record {
+		return map[string]versioned.Record{
+			"lgn#acc-1":     {Version: 1, Data: []byte("login history 1"), Expires: 1_900_000_000},
+			"lip#c0ffee":    {Version: 1, Data: []byte{0, 1, 0xff, 0x80, '\n', 0}},
+			"lgn#acc-empty": {Version: 1, Expires: 1_800_000_000},
+			"ldv#full":      {Version: 1, Data: bytes.Repeat([]byte{0xa5, 0}, versioned.MaxData/2), Expires: 1},
+		}
+	}
+	var ws []versioned.Write
+	for k, r := range records() {
+		ws = append(ws, versioned.Write{Key: k, Record: r})
+	}
+	putRecords(t, s, ws...)
+	want := records()
+	got := readRecords(t, s, "lgn#acc-1", "lip#c0ffee", "lgn#absent", "lgn#acc-empty", "ldv#full", "lgn#acc-1")
+	checkRecords(t, got, want)
+
+	// Changing the slices written or read changes nothing stored.
+	for _, w := range ws {
+		if len(w.Record.Data) > 0 {
+			w.Record.Data[0] ^= 0xff
+		}
+	}
+	for _, r := range got {
+		if len(r.Data) > 0 {
+			r.Data[len(r.Data)-1] ^= 0xff
+		}
+	}
+	checkRecords(t, readRecords(t, s, slices.Collect(maps.Keys(want))...), want)
+
+	// An update replaces data and expiry; no expiry removes it.
+	next := []versioned.Write{
+		{Key: "lgn#acc-1", Prev: 1, Record: versioned.Record{Version: 2, Data: []byte("login history 2")}},
+		{Key: "lip#c0ffee", Prev: 1, Record: versioned.Record{Version: 2, Expires: 1_900_000_500}},
+	}
+	putRecords(t, s, next...)
+	for _, w := range next {
+		want[w.Key] = w.Record
+	}
+	checkRecords(t, readRecords(t, s, slices.Collect(maps.Keys(want))...), want)
+
+	if got, err := s.Records(t.Context(), nil, true); err != nil || len(got) != 0 {
+		t.Errorf("Records(nil) = %v, %v; want empty, nil", got, err)
+	}
+}
+
+// testManyRecords: more records than one request reads (DynamoDB's
+// BatchGetItem takes 100 keys) or one write-behind buffer holds, each
+// written once and updated once, are all read back.
+func testManyRecords(t *testing.T, s Store) {
+	const n, perCall = 250, 25
+	want := map[string]versioned.Record{}
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("lip#%04d", i)
+	}
+	for prev := range int64(2) {
+		for start := 0; start < n; start += perCall {
+			var ws []versioned.Write
+			for _, k := range keys[start : start+perCall] {
+				r := versioned.Record{Version: prev + 1, Data: fmt.Appendf(nil, "%s at %d", k, prev+1), Expires: 1_900_000_000 + prev}
+				ws = append(ws, versioned.Write{Key: k, Prev: prev, Record: r})
+				want[k] = r
+			}
+			putRecords(t, s, ws...)
+		}
+	}
+	checkRecords(t, readRecords(t, s, append(keys, "lip#absent")...), want)
+}
+
+// testRecordOrder: writes of one key in one call apply in the order given,
+// each against what the one before it left.
+func testRecordOrder(t *testing.T, s Store) {
+	w := func(k string, prev int64, data string) versioned.Write {
+		return versioned.Write{Key: k, Prev: prev, Record: versioned.Record{Version: prev + 1, Data: []byte(data)}}
+	}
+	putRecords(t, s, w("lgn#chain", 0, "one"), w("lgn#other", 0, "other"), w("lgn#chain", 1, "two"), w("lgn#chain", 2, "three"))
+	errs := s.PutRecords(t.Context(), []versioned.Write{w("lgn#backwards", 1, "two"), w("lgn#backwards", 0, "one")})
+	if len(errs) != 2 || !errors.Is(errs[0], versioned.ErrConflict) || errs[1] != nil {
+		t.Errorf("PutRecords(version 2, then version 1 of a new key) = %v, want a conflict, then nil", errs)
+	}
+	checkRecords(t, readRecords(t, s, "lgn#chain", "lgn#other", "lgn#backwards"), map[string]versioned.Record{
+		"lgn#chain":     {Version: 3, Data: []byte("three")},
+		"lgn#other":     {Version: 1, Data: []byte("other")},
+		"lgn#backwards": {Version: 1, Data: []byte("one")},
+	})
+}
+
+// testRecordConflicts: a write succeeds only on the version it read, or
+// when it finds its very own record (its first answer lost); a refused
+// write leaves the stored record as it was.
+func testRecordConflicts(t *testing.T, s Store) {
+	const k = "lgn#acc-conflict"
+	w := func(prev int64, data string, expires int64) versioned.Write {
+		return versioned.Write{Key: k, Prev: prev, Record: versioned.Record{Version: prev + 1, Data: []byte(data), Expires: expires}}
+	}
+	v1, v2 := w(0, "a", 100), w(1, "b", 200)
+	steps := []struct {
+		name     string
+		w        versioned.Write
+		conflict bool
+		want     versioned.Record // stored after the write
+	}{
+		{"create", v1, false, v1.Record},
+		{"create again, other data", w(0, "other", 100), true, v1.Record},
+		{"create repeated (its answer lost)", v1, false, v1.Record},
+		{"update", v2, false, v2.Record},
+		{"update repeated (its answer lost)", v2, false, v2.Record},
+		{"stale: the same version read, other data", w(1, "c", 200), true, v2.Record},
+		{"stale: the same version read, other expiry", w(1, "b", 300), true, v2.Record},
+		{"stale: the create repeated after the update", v1, true, v2.Record},
+		{"ahead: a version never stored", w(5, "z", 0), true, v2.Record},
+		{"update again", w(2, "", 0), false, versioned.Record{Version: 3}},
+	}
+	for _, st := range steps {
+		errs := s.PutRecords(t.Context(), []versioned.Write{st.w})
+		if len(errs) != 1 || errors.Is(errs[0], versioned.ErrConflict) != st.conflict || (!st.conflict && errs[0] != nil) {
+			t.Fatalf("%s: PutRecords = %v, want conflict %v", st.name, errs, st.conflict)
+		}
+		if st.conflict && !strings.Contains(errs[0].Error(), k) {
+			t.Errorf("%s: error %q does not name the key", st.name, errs[0])
+		}
+		if d := diffRecords(readRecords(t, s, k), map[string]versioned.Record{k: st.want}); d != "" {
+			t.Fatalf("%s: %s", st.name, d)
+		}
+	}
+
+	// An update of a record that never existed conflicts and creates
+	// nothing; it does not stop the other writes of its call.
+	errs := s.PutRecords(t.Context(), []versioned.Write{
+		{Key: "lgn#never", Prev: 1, Record: versioned.Record{Version: 2, Data: []byte("x")}},
+		{Key: "lgn#fresh", Record: versioned.Record{Version: 1, Data: []byte("y")}},
+		w(0, "late create", 0),
+	})
+	if len(errs) != 3 || !errors.Is(errs[0], versioned.ErrConflict) || errs[1] != nil || !errors.Is(errs[2], versioned.ErrConflict) {
+		t.Errorf("PutRecords(update of nothing, create, create of an existing key) = %v, want conflict, nil, conflict", errs)
+	}
+	checkRecords(t, readRecords(t, s, "lgn#never", "lgn#fresh", k), map[string]versioned.Record{
+		"lgn#fresh": {Version: 1, Data: []byte("y")},
+		k:           {Version: 3},
+	})
+}
+
+// testRecordRace: of writers racing from one version, in calls of their
+// own, exactly one wins and its record is stored; in one call, the first
+// wins.
+func testRecordRace(t *testing.T, s Store) {
+	const k, writers = "lip#race", 8
+	for round := range 4 {
+		prev := int64(round)
+		ws := make([]versioned.Write, writers)
+		for i := range ws {
+			ws[i] = versioned.Write{Key: k, Prev: prev, Record: versioned.Record{
+				Version: prev + 1, Data: fmt.Appendf(nil, "round %d writer %d", round, i), Expires: int64(1000*round + i),
+			}}
+		}
+		errs := make([]error, writers)
+		if round%2 == 0 {
+			var wg sync.WaitGroup
+			for i := range ws {
+				wg.Go(func() { errs[i] = s.PutRecords(t.Context(), ws[i:i+1])[0] })
+			}
+			wg.Wait()
+		} else {
+			errs = s.PutRecords(t.Context(), ws)
+		}
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && winner >= 0:
+				t.Fatalf("round %d: writers %d and %d both won", round, winner, i)
+			case err == nil:
+				winner = i
+			case !errors.Is(err, versioned.ErrConflict):
+				t.Fatalf("round %d: writer %d: %v, want versioned.ErrConflict", round, i, err)
+			}
+		}
+		switch {
+		case winner < 0:
+			t.Fatalf("round %d: no writer won", round)
+		case round%2 == 1 && winner != 0:
+			t.Errorf("round %d: writer %d of one call won, want the first", round, winner)
+		}
+		checkRecords(t, readRecords(t, s, k), map[string]versioned.Record{k: ws[winner].Record})
+	}
+}
+
+// testRecordRefused: a write that is malformed or too large for DynamoDB
+// is refused as permanent (retrying cannot help) and stores nothing, and
+// does not stop the other writes of its call.
+func testRecordRefused(t *testing.T, s Store) {
+	putRecords(t, s, versioned.Write{Key: "lgn#grow", Record: versioned.Record{Version: 1, Data: []byte("small")}})
+	long := strings.Repeat("k", 2049) // DynamoDB's limit on a partition key is 2048 bytes
+	ok := []versioned.Write{
+		{Key: "lgn#ok", Record: versioned.Record{Version: 1, Data: []byte("ok")}},
+		{Key: long[:2048], Record: versioned.Record{Version: 1, Data: []byte("long key")}},
+	}
+	refused := []struct {
+		name string
+		w    versioned.Write
+	}{
+		{"version skipped", versioned.Write{Key: "lgn#skip", Record: versioned.Record{Version: 2}}},
+		{"version kept", versioned.Write{Key: "lgn#grow", Prev: 1, Record: versioned.Record{Version: 1}}},
+		{"negative previous version", versioned.Write{Key: "lgn#neg", Prev: -1, Record: versioned.Record{Version: 0}}},
+		{"empty key", versioned.Write{Record: versioned.Record{Version: 1}}},
+		{"data over versioned.MaxData", versioned.Write{Key: "lgn#big", Record: versioned.Record{Version: 1, Data: make([]byte, versioned.MaxData+1)}}},
+		{"a record grown too large", versioned.Write{Key: "lgn#grow", Prev: 1, Record: versioned.Record{Version: 2, Data: make([]byte, versioned.MaxData+1)}}},
+		{"key over 2048 bytes", versioned.Write{Key: long, Record: versioned.Record{Version: 1}}},
+	}
+	ws := []versioned.Write{ok[0]}
+	for _, r := range refused {
+		ws = append(ws, r.w)
+	}
+	ws = append(ws, ok[1])
+	errs := s.PutRecords(t.Context(), ws)
+	if len(errs) != len(ws) {
+		t.Fatalf("PutRecords returned %d errors for %d writes", len(errs), len(ws))
+	}
+	if errs[0] != nil || errs[len(errs)-1] != nil {
+		t.Errorf("PutRecords of the valid writes among refused ones = %v, %v; want nil", errs[0], errs[len(errs)-1])
+	}
+	for i, r := range refused {
+		if err := errs[i+1]; !errors.Is(err, storage.ErrPermanent) || errors.Is(err, versioned.ErrConflict) {
+			t.Errorf("%s: PutRecords = %v, want an error wrapping storage.ErrPermanent", r.name, err)
+		}
+	}
+	checkRecords(t, readRecords(t, s, "lgn#ok", long[:2048], "lgn#skip", "lgn#grow", "lgn#neg", "lgn#big"), map[string]versioned.Record{
+		"lgn#ok":    ok[0].Record,
+		long[:2048]: ok[1].Record,
+		"lgn#grow":  {Version: 1, Data: []byte("small")},
+	})
+	if _, err := s.Records(t.Context(), []string{"lgn#ok", long}, true); !errors.Is(err, storage.ErrPermanent) {
+		t.Errorf("Records(a key over 2048 bytes) error = %v, want one wrapping storage.ErrPermanent", err)
 	}
 }
