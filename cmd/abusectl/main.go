@@ -27,9 +27,9 @@ Usage:
   abusectl queue show ACCOUNT_ID
   abusectl queue release|dismiss|apply ACCOUNT_ID --by NAME --note TEXT
   abusectl backtest [flags] [FILE.jsonl --labels FILE.labels.jsonl]
-  abusectl rules signals [--format json|table]  every signal a rule may use
+  abusectl rules signals [--kind signup|login] [--format json|table]  every signal a rule may use
   abusectl rules check [FILE] [--format json|table]  compile and type-check a rules file (default: the embedded rules)
-  abusectl rules show                        print the embedded rules
+  abusectl rules show [--kind signup|login]  print the embedded rules
   abusectl state show KIND VALUE             the windows, baseline and recent accounts behind a count
   abusectl --version                         the module version and VCS revision of this build
 

@@ -23,9 +23,12 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 	}
 	// Each answers -h and refuses stray arguments rather than ignore them.
 	fs := newFlagSet("rules " + sub)
-	format := "json"
+	format, kind := "json", "signup"
 	if sub != "show" {
 		fs.StringVar(&format, "format", "json", "json (one JSON object a line) or table (for people)")
+	}
+	if sub != "check" {
+		fs.StringVar(&kind, "kind", "signup", "signup or login: the signals (and default rules) of that event kind")
 	}
 	if err := parseAnywhere(fs, args[1:]); err != nil {
 		return err
@@ -33,10 +36,16 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 	if format != "json" && format != "table" {
 		return fmt.Errorf("%w: --format %q: want json or table", errUsage, format)
 	}
+	if kind != "signup" && kind != "login" {
+		return fmt.Errorf("%w: --kind %q: want signup or login", errUsage, kind)
+	}
 	if most := map[string]int{"check": 1}[sub]; fs.NArg() > most {
 		return fmt.Errorf("%w: rules %s takes at most %d argument(s), got %d", errUsage, sub, most, fs.NArg())
 	}
 	cat := signal.NewCatalog()
+	if kind == "login" {
+		cat = signal.NewLoginCatalog()
+	}
 	switch sub {
 	case "signals":
 		if format == "json" {
@@ -54,7 +63,11 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 		}
 		return tw.Flush()
 	case "show":
-		_, err := stdout.Write(rules.DefaultSource())
+		src := rules.DefaultSource()
+		if kind == "login" {
+			src = rules.DefaultLoginSource()
+		}
+		_, err := stdout.Write(src)
 		return err
 	default: // check
 		src := rules.DefaultSource()
@@ -70,10 +83,15 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if format == "json" {
-			return WriteJSON(stdout, checkView{File: name, Rules: len(rs.Rules()), Version: rs.Version()}, "")
+		lrs, err := rules.ParseLogin(src, signal.NewLoginCatalog())
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Fprintf(stdout, "%s: %d rules, version %s\n", Escape(name), len(rs.Rules()), rs.Version())
+		view := checkView{File: name, Rules: len(rs.Rules()), LoginRules: len(lrs.Rules()), Version: rs.Version()}
+		if format == "json" {
+			return WriteJSON(stdout, view, "")
+		}
+		fmt.Fprintf(stdout, "%s: %d rules, %d login rules, version %s\n", Escape(name), view.Rules, view.LoginRules, view.Version)
 		return nil
 	}
 }
@@ -87,7 +105,8 @@ type signalView struct {
 
 // checkView is what rules check says of a rules file that compiles.
 type checkView struct {
-	File    string `json:"file"`
-	Rules   int    `json:"rules"`
-	Version string `json:"version"`
+	File       string `json:"file"`
+	Rules      int    `json:"rules"`
+	LoginRules int    `json:"loginRules"`
+	Version    string `json:"version"`
 }

@@ -23,7 +23,9 @@ type Account struct {
 	ASN           uint32
 	Prefix        string // the /24 or /48 of the signup IP
 	DeviceHash    string
-	Score         int // score of the signup
+	Claimed       string // country chosen in the signup form
+	Anonymous     bool   // signed up through an anonymizer (VPN, hosting, Tor, proxy)
+	Score         int    // score of the signup
 	// Expires is the unix time after which the record may be deleted (TTL).
 	Expires int64
 }

@@ -23,6 +23,8 @@ const (
 	attrPrefix        = "prefix"
 	attrDeviceHash    = "deviceHash"
 	attrScore         = "score"
+	attrClaimed       = "claimed"
+	attrAnonymous     = "anonymous"
 )
 
 // Accounts reads account records; absent ones are absent from the map.
@@ -94,6 +96,10 @@ func accountItem(a account.Account) map[string]types.AttributeValue {
 	putS(attrCountry, a.Country)
 	putS(attrPrefix, a.Prefix)
 	putS(attrDeviceHash, a.DeviceHash)
+	putS(attrClaimed, a.Claimed)
+	if a.Anonymous {
+		item[attrAnonymous] = &types.AttributeValueMemberBOOL{Value: true}
+	}
 	if a.Expires > 0 {
 		item[attrExpires] = avN(a.Expires)
 	}
@@ -109,8 +115,12 @@ func accountFrom(item map[string]types.AttributeValue) (account.Account, error) 
 		Country:       r.s(attrCountry),
 		Prefix:        r.s(attrPrefix),
 		DeviceHash:    r.s(attrDeviceHash),
+		Claimed:       r.s(attrClaimed),
 		Score:         int(r.n(attrScore)),
 		Expires:       r.n(attrExpires),
+	}
+	if b, ok := item[attrAnonymous].(*types.AttributeValueMemberBOOL); ok {
+		a.Anonymous = b.Value
 	}
 	asn := r.n(attrASN)
 	if r.err != nil {

@@ -150,7 +150,10 @@ func (s *Store) account(tx **bolt.Tx, id string) ([]byte, error) {
 //	(uvarint length + bytes each) | has CreatedAt (1 byte)
 //	[ unix seconds (varint) | nanoseconds (uvarint) ]
 //	| ASN (uvarint) | Score (varint) | Expires (varint)
-const accountVersion = 1
+//
+// accountVersion is the encoding appendAccount writes; version 1 (before
+// Claimed and Anonymous) is still read.
+const accountVersion = 2
 
 func appendAccount(dst []byte, a account.Account) []byte {
 	dst = append(dst, accountVersion)
@@ -168,12 +171,19 @@ func appendAccount(dst []byte, a account.Account) []byte {
 	dst = binary.AppendUvarint(dst, uint64(a.ASN))
 	dst = binary.AppendVarint(dst, int64(a.Score))
 	dst = binary.AppendVarint(dst, a.Expires)
-	return dst
+	// Version 2.
+	dst = binary.AppendUvarint(dst, uint64(len(a.Claimed)))
+	dst = append(dst, a.Claimed...)
+	if a.Anonymous {
+		return append(dst, 1)
+	}
+	return append(dst, 0)
 }
 
 func decodeAccount(b []byte) (account.Account, error) {
 	d := decoder{b: b}
-	if d.byte() != accountVersion {
+	version := d.byte()
+	if version != 1 && version != accountVersion {
 		return account.Account{}, errCorrupt
 	}
 	a := account.Account{
@@ -186,6 +196,10 @@ func decodeAccount(b []byte) (account.Account, error) {
 	asn := d.uvarint()
 	a.Score = int(d.varint())
 	a.Expires = d.varint()
+	if version >= 2 {
+		a.Claimed = d.string()
+		a.Anonymous = d.byte() == 1
+	}
 	if d.bad || len(d.b) != 0 || asn > 1<<32-1 {
 		return account.Account{}, errCorrupt
 	}

@@ -47,11 +47,25 @@ func TestAttrsEncoding(t *testing.T) {
 	}
 }
 
+// TestAccountEncodingVersion1: a record written before Claimed and
+// Anonymous still reads.
+func TestAccountEncodingVersion1(t *testing.T) {
+	a := account.Account{ID: "acc-1", SignupEventID: "evt", Country: "DE", ASN: 64500, Score: 7, Expires: 9}
+	enc := appendAccount(nil, a)
+	v1 := enc[:len(enc)-2] // no Claimed (one length byte), no Anonymous
+	v1[0] = 1
+	got, err := decodeAccount(v1)
+	if err != nil || got != a {
+		t.Errorf("version 1 record = %+v, %v; want %+v", got, err, a)
+	}
+}
+
 func TestAccountEncoding(t *testing.T) {
 	for _, a := range []account.Account{
 		{},
 		{ID: "acc-1", SignupEventID: "evt", CreatedAt: time.Date(2025, 3, 1, 1, 2, 3, 4, time.UTC), Country: "DE",
-			ASN: 1<<32 - 1, Prefix: "2001:db8::/48", DeviceHash: "k1:ff", Score: -3, Expires: 1_800_000_000},
+			ASN: 1<<32 - 1, Prefix: "2001:db8::/48", DeviceHash: "k1:ff", Score: -3, Expires: 1_800_000_000,
+			Claimed: "FR", Anonymous: true},
 	} {
 		enc := appendAccount(nil, a)
 		got, err := decodeAccount(enc)

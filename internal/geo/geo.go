@@ -129,6 +129,7 @@ func (r *Reader) Lookup(ip netip.Addr) ipinfo.Info {
 			info.TimeZone = c.Location.TimeZone
 			if c.Location.Latitude != nil && c.Location.Longitude != nil {
 				info.Lat, info.Lon, info.HasLocation = *c.Location.Latitude, *c.Location.Longitude, true
+				info.RadiusKm = c.Location.AccuracyRadius
 			}
 		}
 	}

@@ -109,11 +109,39 @@ func TestLookupAllDatabases(t *testing.T) {
 			if tc.ip != "" {
 				ip = addr(tc.ip)
 			}
-			if got := r.Lookup(ip); got != tc.want {
-				t.Errorf("Lookup(%s)\n got %+v\nwant %+v", tc.ip, got, tc.want)
+			want := withRadius(ip, tc.want)
+			if got := r.Lookup(ip); got != want {
+				t.Errorf("Lookup(%s)\n got %+v\nwant %+v", tc.ip, got, want)
 			}
 		})
 	}
+}
+
+// radiusOf is the accuracy radius infra/mkgeoip gives a block of the plan:
+// a home line's location is finer than a mobile one's, and a server's is
+// coarse.
+func radiusOf(role synth.Role) uint16 {
+	switch role {
+	case synth.Mobile:
+		return 100
+	case synth.Hosting, synth.VPN, synth.Tor, synth.PublicProxy:
+		return 500
+	}
+	return 20
+}
+
+// withRadius sets want's accuracy radius to that of ip's block, when want
+// is located.
+func withRadius(ip netip.Addr, want ipinfo.Info) ipinfo.Info {
+	if !want.HasLocation {
+		return want
+	}
+	for _, n := range synth.World() {
+		if n.Prefix.Contains(ip.Unmap()) {
+			want.RadiusKm = radiusOf(n.Role)
+		}
+	}
+	return want
 }
 
 // TestLookupWholeWorld checks every block of the synthetic plan, so the
@@ -125,7 +153,7 @@ func TestLookupWholeWorld(t *testing.T) {
 		ip := n.Addr(12345)
 		got := r.Lookup(ip)
 		want := ipinfo.Info{
-			Country: n.Country, City: n.City, Lat: n.Lat, Lon: n.Lon, HasLocation: true,
+			Country: n.Country, City: n.City, Lat: n.Lat, Lon: n.Lon, HasLocation: true, RadiusKm: radiusOf(n.Role),
 			TimeZone: n.TimeZone, ASN: n.ASN, ASOrg: n.ASOrg,
 			Hosting:          n.Role == synth.Hosting || n.Role == synth.VPN || n.Role == synth.Tor || n.Role == synth.PublicProxy,
 			VPN:              n.Role == synth.VPN,
@@ -214,7 +242,8 @@ func TestAbsentDatabases(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := mustOpen(t, tc.cfg)
-			if got := r.Lookup(tc.ip); got != tc.want {
+			want := withRadius(tc.ip, tc.want)
+			if got := r.Lookup(tc.ip); got != want {
 				t.Errorf("Lookup(%s)\n got %+v\nwant %+v", tc.ip, got, tc.want)
 			}
 			off := r.Off()

@@ -10,9 +10,12 @@ type Info struct {
 	City        string // English name, "" if unknown
 	Lat, Lon    float64
 	HasLocation bool // Lat and Lon are known
-	TimeZone    string
-	ASN         uint32 // 0 if unknown
-	ASOrg       string
+	// RadiusKm is the database's accuracy radius around Lat/Lon: the
+	// address is within it with high confidence (0 if unknown).
+	RadiusKm uint16
+	TimeZone string
+	ASN      uint32 // 0 if unknown
+	ASOrg    string
 
 	// Anonymizer flags. Hosting is also set for VPN exits, Tor exits and
 	// public proxies on hosting networks when the source says so (MaxMind's

@@ -74,6 +74,7 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 		}
 	})
 	var ws []*work
+	var lws []*loginWork
 	var again []copyOf
 	first := make(map[string]*work, len(recs))
 	for i := range recs {
@@ -84,6 +85,14 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 		ev := events[i]
 		p.advance(eventTime(ev))
 		res.EventID, res.AccountID = ev.ID, ev.AccountID()
+		if ev.Login != nil {
+			if r := ev.Login.Result; r != "" && r != "success" {
+				res.Skipped = "a sign-in that did not succeed is not scored"
+				continue
+			}
+			lws = append(lws, &loginWork{idx: i, ev: ev, lg: ev.Login})
+			continue
+		}
 		if ev.Kind != event.KindSignup {
 			res.Skipped = string(ev.Kind) + " events are not scored yet"
 			continue
@@ -97,17 +106,22 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 		first[ev.ID] = w
 		ws = append(ws, w)
 	}
-	if len(ws) == 0 {
+	if len(ws) == 0 && len(lws) == 0 {
 		return results
 	}
 	a := &attempt{p: p, owner: newOwner(), now: now, present: present, results: results, parent: ctx}
 	ctx, lease, cancel := p.attempt(ctx, now)
 	defer cancel()
 	a.lease = lease
-	a.run(ctx, ws)
-	for _, c := range again {
-		results[c.w.idx].Duplicate, results[c.w.idx].Err = c.judge(a.claims[c.first.claimID], results[c.first.idx].Err)
+	if len(ws) > 0 {
+		a.run(ctx, ws)
+		for _, c := range again {
+			results[c.w.idx].Duplicate, results[c.w.idx].Err = c.judge(a.claims[c.first.claimID], results[c.first.idx].Err)
+		}
 	}
+	// Logins after signups: a login of an account signed up in the same
+	// batch finds its signup record.
+	p.processLogins(ctx, lws, results)
 	return results
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/setup"
 	"github.com/mailtrust/abusescan/internal/storetest"
 	"github.com/mailtrust/abusescan/internal/synth"
+	"github.com/mailtrust/abusescan/internal/versioned"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -86,6 +87,10 @@ func (f *faultStore) CreateAccounts(ctx context.Context, as []account.Account) [
 
 func (f *faultStore) PutQueueItems(ctx context.Context, ws []queue.Write) []error {
 	return faulty(f, ws, func(ws []queue.Write) []error { return f.store.PutQueueItems(ctx, ws) })
+}
+
+func (f *faultStore) PutRecords(ctx context.Context, ws []versioned.Write) []error {
+	return faulty(f, ws, func(ws []versioned.Write) []error { return f.store.PutRecords(ctx, ws) })
 }
 
 // clock is a receiver's clock a test moves by hand.

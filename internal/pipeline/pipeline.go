@@ -17,6 +17,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/ipinfo"
 	"github.com/mailtrust/abusescan/internal/keyhash"
+	"github.com/mailtrust/abusescan/internal/login"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/rules"
 	"github.com/mailtrust/abusescan/internal/signal"
@@ -95,8 +96,13 @@ type Config struct {
 	GeoASN    bool // an ASN database is configured
 	Extractor *signal.Extractor
 	Rules     *rules.Set
-	Policy    decision.Policy
-	Hasher    *keyhash.Hasher
+	// LoginRules score logins, over LoginCatalog; nil: the default login
+	// rules. Login holds the login signals' settings; zero: the defaults.
+	LoginRules   *rules.Set
+	LoginCatalog *signal.Catalog
+	Login        login.Settings
+	Policy       decision.Policy
+	Hasher       *keyhash.Hasher
 	// Logger receives one line per verdict above allow (and per rule
 	// evaluation fault); nil discards.
 	Logger *slog.Logger
@@ -141,6 +147,19 @@ func New(c Config) (*Pipeline, error) {
 	}
 	if err := c.Policy.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.LoginRules == nil {
+		c.LoginCatalog = signal.NewLoginCatalog()
+		rs, err := rules.ParseLogin(rules.DefaultLoginSource(), c.LoginCatalog)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("default login rules: %w", err))
+		}
+		c.LoginRules = rs
+	} else if c.LoginCatalog == nil {
+		errs = append(errs, errors.New("login rules without their catalog"))
+	}
+	if c.Login == (login.Settings{}) {
+		c.Login = login.DefaultSettings()
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("pipeline: %w", errors.Join(errs...))

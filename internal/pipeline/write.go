@@ -18,37 +18,64 @@ const maxQueueAttempts = 5
 // idempotent by event id, so an event whose earlier attempt wrote its item
 // changes nothing the second time.
 func (a *attempt) writeQueue(ctx context.Context, held []*work) []*work {
-	var pending []*work
+	var rs []*raising
+	var owners []*work
 	for _, w := range held {
-		if _, ok := w.dec.Verdict.Action(); !ok {
+		action, ok := w.dec.Verdict.Action()
+		if !ok {
 			continue
 		}
 		if a.p.c.Policy.Shadow {
 			a.results[w.idx].Shadow = true
 			continue
 		}
-		pending = append(pending, w)
+		rs = append(rs, &raising{prop: queue.Proposal{
+			AccountID: w.su.AccountID, Action: action, Score: w.dec.Score, Reasons: w.dec.Reasons,
+			Cluster: w.dec.Cluster, EventID: w.ev.ID, At: w.su.CreatedAt, RulesVersion: w.dec.Rules,
+		}})
+		owners = append(owners, w)
 	}
+	a.p.raiseQueue(ctx, rs)
 	failed := map[*work]error{}
+	for i, r := range rs {
+		a.results[owners[i].idx].Queued = r.queued
+		if r.err != nil {
+			failed[owners[i]] = r.err
+		}
+	}
+	return a.keep(held, failed)
+}
+
+// raising is one proposal to raise an account's queue item, and its fate.
+type raising struct {
+	prop   queue.Proposal
+	queued bool  // the item was created or raised by this proposal
+	err    error // the write failed
+}
+
+// raiseQueue applies the proposals, per account in their order, with one
+// conditional write per account, retried on conflict.
+func (p *Pipeline) raiseQueue(ctx context.Context, rs []*raising) {
+	pending := rs
 	for attempt := 1; len(pending) > 0; attempt++ {
 		ids := make([]string, 0, len(pending))
-		for _, w := range pending {
-			ids = append(ids, w.su.AccountID)
+		for _, r := range pending {
+			ids = append(ids, r.prop.AccountID)
 		}
-		cur, err := a.p.c.Store.QueueItems(ctx, ids)
+		cur, err := p.c.Store.QueueItems(ctx, ids)
 		if err != nil {
-			for _, w := range pending {
-				failed[w] = fmt.Errorf("read queue: %w: %w", ErrTransient, err)
+			for _, r := range pending {
+				r.err = fmt.Errorf("read queue: %w: %w", ErrTransient, err)
 			}
-			break
+			return
 		}
-		// Raise per account in event order; one write per account.
+		// Raise per account in order; one write per account.
 		next := map[string]*queue.Item{}
 		prev := map[string]int64{}
 		var order []string
-		owners := map[string][]*work{}
-		for _, w := range pending {
-			id := w.su.AccountID
+		owners := map[string][]*raising{}
+		for _, r := range pending {
+			id := r.prop.AccountID
 			base, ok := next[id]
 			if !ok {
 				if it, exists := cur[id]; exists {
@@ -57,18 +84,14 @@ func (a *attempt) writeQueue(ctx context.Context, held []*work) []*work {
 				}
 				order = append(order, id)
 			}
-			action, _ := w.dec.Verdict.Action()
-			it, changed := queue.Raise(base, queue.Proposal{
-				AccountID: id, Action: action, Score: w.dec.Score, Reasons: w.dec.Reasons,
-				Cluster: w.dec.Cluster, EventID: w.ev.ID, At: w.su.CreatedAt, RulesVersion: w.dec.Rules,
-			})
+			it, changed := queue.Raise(base, r.prop)
+			r.queued = changed
 			if changed {
 				next[id] = &it
-				a.results[w.idx].Queued = true
 			} else if base != nil {
 				next[id] = base
 			}
-			owners[id] = append(owners[id], w)
+			owners[id] = append(owners[id], r)
 		}
 		var writes []queue.Write
 		var writeIDs []string
@@ -80,26 +103,25 @@ func (a *attempt) writeQueue(ctx context.Context, held []*work) []*work {
 			writes = append(writes, queue.Write{Item: *it, PrevVersion: prev[id]})
 			writeIDs = append(writeIDs, id)
 		}
-		errs := a.p.c.Store.PutQueueItems(ctx, writes)
-		var retry []*work
+		errs := p.c.Store.PutQueueItems(ctx, writes)
+		var retry []*raising
 		for i, id := range writeIDs {
 			err := resultErr(errs, i)
 			switch {
 			case err == nil:
 			case errors.Is(err, queue.ErrConflict) && attempt < maxQueueAttempts:
-				for _, w := range owners[id] {
-					a.results[w.idx].Queued = false
+				for _, r := range owners[id] {
+					r.queued = false
 				}
 				retry = append(retry, owners[id]...)
 			default:
-				for _, w := range owners[id] {
-					failed[w] = storeErr("write queue item", err)
+				for _, r := range owners[id] {
+					r.queued, r.err = false, storeErr("write queue item", err)
 				}
 			}
 		}
 		pending = retry
 	}
-	return a.keep(held, failed)
 }
 
 // writeAccounts records what later events of the held signups are judged
@@ -114,6 +136,7 @@ func (a *attempt) writeAccounts(ctx context.Context, held []*work) []*work {
 			ID: w.su.AccountID, SignupEventID: w.ev.ID, CreatedAt: w.su.CreatedAt,
 			Country: w.geo.Country, ASN: w.geo.ASN, Prefix: w.prefix.String(),
 			DeviceHash: deviceHash(w), Score: w.dec.Score,
+			Claimed: w.su.Country, Anonymous: w.geo.Anonymous,
 			Expires: w.su.CreatedAt.Add(window.Retention).Unix(),
 		}
 	}

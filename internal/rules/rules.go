@@ -35,8 +35,15 @@ import (
 //go:embed default.yaml
 var defaultRules []byte
 
+//go:embed login.yaml
+var defaultLoginRules []byte
+
 // DefaultSource returns the embedded default rules file.
 func DefaultSource() []byte { return bytes.Clone(defaultRules) }
+
+// DefaultLoginSource returns the embedded default login rules file, written
+// over signal.NewLoginCatalog.
+func DefaultLoginSource() []byte { return bytes.Clone(defaultLoginRules) }
 
 // ErrInvalid is wrapped by every error about the content of a rules file.
 var ErrInvalid = errors.New("invalid rules")
@@ -66,6 +73,9 @@ const (
 type file struct {
 	Version int    `yaml:"version"`
 	Rules   []Rule `yaml:"rules"`
+	// LoginRules are the rules of logins, over the login signals; a file
+	// without them scores logins by the embedded default login rules.
+	LoginRules []Rule `yaml:"login_rules,omitempty"`
 }
 
 // Rule is one rule as written in a rules file.
@@ -93,23 +103,61 @@ type Set struct {
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
-// Parse compiles a rules file against the signal catalog. The error lists
-// every bad rule, by name.
+// Parse compiles a rules file's rules against the signal catalog. The
+// error lists every bad rule, by name.
 func Parse(src []byte, cat *signal.Catalog) (*Set, error) {
-	if len(src) > maxRulesBytes {
-		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrInvalid, len(src), maxRulesBytes)
+	f, err := decodeFile(src)
+	if err != nil {
+		return nil, err
 	}
+	return compileRules(f.Rules, src, cat)
+}
+
+// ParseLogin compiles a rules file's login_rules against the login
+// catalog (signal.NewLoginCatalog); a file without them (the signup rules
+// alone) gets the embedded default login rules. The set's version is the
+// whole file's, so a queue item says which file decided it.
+func ParseLogin(src []byte, cat *signal.Catalog) (*Set, error) {
+	f, err := decodeFile(src)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.LoginRules) == 0 {
+		d, err := decodeFile(defaultLoginRules)
+		if err != nil {
+			return nil, fmt.Errorf("default login rules: %w", err)
+		}
+		f.LoginRules = d.Rules
+		if len(f.Rules) == 0 { // the default login file itself
+			src = defaultLoginRules
+		}
+	}
+	s, err := compileRules(f.LoginRules, src, cat)
+	if err != nil {
+		return nil, fmt.Errorf("login_rules: %w", err)
+	}
+	return s, nil
+}
+
+func decodeFile(src []byte) (file, error) {
 	var f file
+	if len(src) > maxRulesBytes {
+		return f, fmt.Errorf("%w: %d bytes, more than %d", ErrInvalid, len(src), maxRulesBytes)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return f, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if f.Version != 1 {
-		return nil, fmt.Errorf("%w: version %d, want 1", ErrInvalid, f.Version)
+		return f, fmt.Errorf("%w: version %d, want 1", ErrInvalid, f.Version)
 	}
-	if len(f.Rules) == 0 || len(f.Rules) > maxRules {
-		return nil, fmt.Errorf("%w: %d rules, want 1 to %d", ErrInvalid, len(f.Rules), maxRules)
+	return f, nil
+}
+
+func compileRules(rs []Rule, src []byte, cat *signal.Catalog) (*Set, error) {
+	if len(rs) == 0 || len(rs) > maxRules {
+		return nil, fmt.Errorf("%w: %d rules, want 1 to %d", ErrInvalid, len(rs), maxRules)
 	}
 	env, err := newEnv(cat)
 	if err != nil {
@@ -119,7 +167,7 @@ func Parse(src []byte, cat *signal.Catalog) (*Set, error) {
 	s := &Set{cat: cat}
 	var errs []error
 	seen := map[string]bool{}
-	for i, r := range f.Rules {
+	for i, r := range rs {
 		label := fmt.Sprintf("rule %d (%s)", i+1, r.Name)
 		switch {
 		case !nameRE.MatchString(r.Name):

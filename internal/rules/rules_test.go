@@ -2,11 +2,15 @@ package rules_test
 
 import (
 	"errors"
+	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/mailtrust/abusescan/internal/decision"
+	"github.com/mailtrust/abusescan/internal/ipinfo"
+	"github.com/mailtrust/abusescan/internal/login"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/rules"
 	"github.com/mailtrust/abusescan/internal/signal"
@@ -404,5 +408,46 @@ func TestReasonRenderBounded(t *testing.T) {
 	got := reasons[0].Detail
 	if len(got) > queue.MaxDetailBytes || !utf8.ValidString(got) || !strings.HasSuffix(got, "…") {
 		t.Errorf("detail of %d bytes (valid UTF-8 %v), want at most %d ending with …: %q", len(got), utf8.ValidString(got), queue.MaxDetailBytes, got)
+	}
+}
+
+// TestDefaultLoginRules: the default login rules compile against the login
+// catalog, and none fires on a login that shows nothing notable, since
+// such logins are scored 0 without evaluating them (signal.Notable).
+func TestDefaultLoginRules(t *testing.T) {
+	cat := signal.NewLoginCatalog()
+	rs, err := rules.Parse(rules.DefaultLoginSource(), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	fired := 0
+	for range 5000 {
+		in := signal.LoginInput{
+			IP: netip.MustParseAddr("100.2.14.7"), Prefix: netip.MustParsePrefix("100.2.14.0/24"),
+			Protocol: []string{"web", "imap", "smtp", "pop", ""}[r.IntN(5)],
+			Geo: ipinfo.Info{Country: "US", HasLocation: true, ASN: 701, Hosting: r.IntN(4) == 0, VPN: r.IntN(4) == 0,
+				Tor: r.IntN(8) == 0, ResidentialProxy: r.IntN(8) == 0},
+			Facts: login.Facts{Known: r.IntN(2) == 0, Learning: r.IntN(2) == 0, Young: r.IntN(2) == 0,
+				AgeDays: r.IntN(40) - 1, Real: r.IntN(2) == 0, Impossible: r.IntN(5) == 0, NewCountry: r.IntN(5) == 0,
+				Countries: 1 + r.IntN(3), NewNet: r.IntN(2) == 0, NewDevice: r.IntN(2) == 0, Legacy: r.IntN(2) == 0,
+				LivesAbroad: r.IntN(5) == 0, ClaimedIn: "US", SignupAnon: r.IntN(2) == 0, SignupScore: r.IntN(100)},
+			IPFarm:     login.Farm{Recent: r.IntN(12), Is: r.IntN(5) == 0},
+			DeviceFarm: login.Farm{Recent: r.IntN(12), Is: r.IntN(5) == 0},
+		}
+		in.Geo.Anonymous = in.Geo.Hosting || in.Geo.VPN || in.Geo.Tor || in.Geo.ResidentialProxy
+		reasons, score, err := rs.Score(signal.Login(cat, in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !signal.Notable(in) && (score != 0 || len(reasons) != 0) {
+			t.Fatalf("rules %v fired on a login that is not notable: %+v", reasons, in)
+		}
+		if score > 0 {
+			fired++
+		}
+	}
+	if fired == 0 {
+		t.Error("no login rule ever fired: the test proves nothing")
 	}
 }

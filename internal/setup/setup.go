@@ -85,6 +85,11 @@ func Build(cfg config.Config, store pipeline.Store, rulesSrc, hashKey []byte, lo
 	if err != nil {
 		errs = append(errs, err)
 	}
+	loginCat := signal.NewLoginCatalog()
+	lrs, err := rules.ParseLogin(rulesSrc, loginCat)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	hasher, err := keyhash.New(hashKey)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("hash key: %w", err))
@@ -98,7 +103,7 @@ func Build(cfg config.Config, store pipeline.Store, rulesSrc, hashKey []byte, lo
 	p, err := pipeline.New(pipeline.Config{
 		Store: store, Geo: g, GeoCity: cfg.GeoCityDB != "", GeoASN: cfg.GeoASNDB != "",
 		Extractor: signal.NewExtractor(cat, Names{model}, dom),
-		Rules:     rs, Policy: cfg.Policy, Hasher: hasher, Logger: log, Now: clock.Now,
+		Rules:     rs, LoginRules: lrs, LoginCatalog: loginCat, Policy: cfg.Policy, Hasher: hasher, Logger: log, Now: clock.Now,
 		History: clock.History || clock.Now == nil,
 	})
 	if err != nil {

@@ -1,0 +1,454 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/netip"
+	"time"
+
+	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/ipinfo"
+	"github.com/mailtrust/abusescan/internal/login"
+	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/signal"
+	"github.com/mailtrust/abusescan/internal/versioned"
+)
+
+// Record key prefixes of the login path in the state table.
+const (
+	loginPrefix      = "lgn#" // + account id: the account's login history
+	peerIPPrefix     = "lip#" // + keyed hash of the address: accounts that began signing in from it
+	peerDevicePrefix = "ldv#" // + keyed hash of the device id
+)
+
+// maxPeerAttempts bounds the read-join-write loop on a contended peer set.
+const maxPeerAttempts = 5
+
+// loginWork is one login being scored.
+type loginWork struct {
+	idx    int
+	ev     event.Event
+	lg     *event.Login
+	geo    ipinfo.Info
+	prefix netip.Prefix
+	in     login.Input
+
+	facts           login.Facts
+	change          login.Change
+	ipFarm, devFarm login.Farm
+	ipKey, devKey   string // peer set keys, when looked at
+
+	dec   decided
+	raise *raising
+}
+
+// loginAccount is the logins of one account in a batch, and its history.
+type loginAccount struct {
+	id     string
+	prev   int64 // the stored version (0: none)
+	state  login.State
+	logins []*loginWork
+	write  bool
+	err    error
+}
+
+// loginBatch is one Process call's work on its logins.
+type loginBatch struct {
+	p       *Pipeline
+	results []Result
+	accts   []*loginAccount
+}
+
+// processLogins scores the logins of a batch. An account's logins stand or
+// fall together: if any of its writes fails, none of its history is
+// written, and all of them fail as transient, so a retry redoes them (every
+// write before the history's is idempotent: peer sets by member, the queue
+// by event id).
+func (p *Pipeline) processLogins(ctx context.Context, lws []*loginWork, results []Result) {
+	if len(lws) == 0 {
+		return
+	}
+	b := &loginBatch{p: p, results: results}
+	parallel(len(lws), func(i int) { p.enrichLogin(lws[i]) })
+	byID := map[string]*loginAccount{}
+	for _, w := range lws {
+		a := byID[w.lg.AccountID]
+		if a == nil {
+			a = &loginAccount{id: w.lg.AccountID}
+			byID[a.id] = a
+			b.accts = append(b.accts, a)
+		}
+		a.logins = append(a.logins, w)
+	}
+	if err := b.read(ctx); err != nil {
+		b.failAll(err)
+		return
+	}
+	for _, a := range b.accts {
+		b.observe(a)
+	}
+	b.peers(ctx)
+	parallel(len(lws), func(i int) {
+		w := lws[i]
+		if b.results[w.idx].Duplicate {
+			return
+		}
+		w.dec = p.decideLogin(ctx, w)
+	})
+	b.raise(ctx)
+	b.writeStates(ctx)
+	b.report(ctx)
+}
+
+// enrichLogin looks up a login's address and hashes its network and device.
+func (p *Pipeline) enrichLogin(w *loginWork) {
+	w.geo = p.c.Geo.Lookup(w.lg.IP)
+	w.prefix = Prefix(w.lg.IP)
+	w.in = login.Input{ID: w.ev.ID, At: w.lg.At, Geo: w.geo, Protocol: w.lg.Protocol,
+		Net: login.IDHash(p.c.Hasher.Sum("lnet", w.prefix.String()))}
+	if w.lg.DeviceID != "" {
+		w.in.Device = login.IDHash(p.c.Hasher.Sum("dev", w.lg.DeviceID))
+	}
+}
+
+// read loads the accounts' histories, and the signup records of those
+// whose history has not joined one yet.
+func (b *loginBatch) read(ctx context.Context) error {
+	keys := make([]string, len(b.accts))
+	for i, a := range b.accts {
+		keys[i] = loginPrefix + a.id
+	}
+	// Eventually consistent: a stale read costs a conflict on write, never
+	// a wrong history, and half the read units.
+	recs, err := b.p.c.Store.Records(ctx, keys, false)
+	if err != nil {
+		return fmt.Errorf("read login histories: %w: %w", ErrTransient, err)
+	}
+	var need []string
+	for i, a := range b.accts {
+		if r, ok := recs[keys[i]]; ok {
+			st, err := login.Decode(r.Data)
+			if err != nil {
+				// A corrupt history is started again rather than block the
+				// account's logins for ever; the version still guards it.
+				b.p.log.LogAttrs(ctx, slog.LevelWarn, "corrupt login history", slog.String("accountId", a.id), slog.Any("error", err))
+				st = login.State{}
+			}
+			a.prev, a.state = r.Version, st
+		}
+		if a.state.NeedsSignup(a.logins[0].lg.At) {
+			need = append(need, a.id)
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	signups, err := b.p.c.Store.Accounts(ctx, need)
+	if err != nil {
+		return fmt.Errorf("read signup records: %w: %w", ErrTransient, err)
+	}
+	for _, a := range b.accts {
+		if !a.state.NeedsSignup(a.logins[0].lg.At) {
+			continue
+		}
+		su := login.Signup{Looked: true}
+		if r, ok := signups[a.id]; ok {
+			su = login.Signup{Looked: true, Seen: true, Created: r.CreatedAt.Unix() / 60,
+				Claimed: r.Claimed, Country: r.Country, Anonymous: r.Anonymous,
+				Score: uint8(min(max(r.Score, 0), math.MaxUint8))}
+		}
+		if su != a.state.Signup {
+			a.state.Signup, a.write = su, true
+		}
+	}
+	return nil
+}
+
+// observe judges an account's logins in order against its history.
+func (b *loginBatch) observe(a *loginAccount) {
+	for _, w := range a.logins {
+		w.facts, w.change = a.state.Observe(w.in, b.p.c.Login)
+		if w.change.Duplicate {
+			b.results[w.idx].Duplicate = true
+			continue
+		}
+		if w.change.Write {
+			a.write = true
+			a.state.Remember(w.ev.ID)
+		}
+	}
+}
+
+// peerOp is what a batch does to one peer set: the accounts that join it,
+// and the logins that judge it.
+type peerOp struct {
+	key    string
+	need   int
+	joins  []*loginWork
+	judges []*loginWork
+}
+
+// peers joins the accounts that began signing in from an address or device
+// to its peer set, and judges the sets of young accounts' logins that wrote
+// anyway (so a farm's early members are caught at their next refresh).
+func (b *loginBatch) peers(ctx context.Context) {
+	set := b.p.c.Login
+	ops := map[string]*peerOp{}
+	var order []*peerOp
+	op := func(key string, need int) *peerOp {
+		o := ops[key]
+		if o == nil {
+			o = &peerOp{key: key, need: need}
+			ops[key] = o
+			order = append(order, o)
+		}
+		return o
+	}
+	for _, a := range b.accts {
+		for _, w := range a.logins {
+			if w.change.Duplicate {
+				continue
+			}
+			look := w.facts.Young && w.change.Write
+			if w.change.JoinNet || (look && !w.geo.Anonymous) {
+				w.ipKey = peerIPPrefix + b.p.c.Hasher.Sum("lip", w.lg.IP.String())
+				o := op(w.ipKey, set.FarmAccounts)
+				if w.change.JoinNet {
+					o.joins = append(o.joins, w)
+				}
+				o.judges = append(o.judges, w)
+			}
+			if w.lg.DeviceID != "" && (w.change.JoinDevice || look) {
+				w.devKey = peerDevicePrefix + b.p.c.Hasher.Sum("dev", w.lg.DeviceID)
+				o := op(w.devKey, set.DeviceAccounts)
+				if w.change.JoinDevice {
+					o.joins = append(o.joins, w)
+				}
+				o.judges = append(o.judges, w)
+			}
+		}
+	}
+	if len(order) == 0 {
+		return
+	}
+	failed := b.applyPeers(ctx, order)
+	for _, o := range order {
+		if err := failed[o]; err != nil {
+			for _, w := range o.judges {
+				b.failAccount(w.lg.AccountID, err)
+			}
+		}
+	}
+}
+
+// applyPeers reads the peer sets, joins their new members, writes the ones
+// that changed (re-reading those that changed under it), and leaves each
+// judging login its set's verdict.
+func (b *loginBatch) applyPeers(ctx context.Context, ops []*peerOp) map[*peerOp]error {
+	set := b.p.c.Login
+	failed := map[*peerOp]error{}
+	pending := ops
+	for attempt := 1; len(pending) > 0; attempt++ {
+		keys := make([]string, len(pending))
+		joining := false
+		for i, o := range pending {
+			keys[i] = o.key
+			joining = joining || len(o.joins) > 0
+		}
+		recs, err := b.p.c.Store.Records(ctx, keys, joining)
+		if err != nil {
+			for _, o := range pending {
+				failed[o] = fmt.Errorf("read peer sets: %w: %w", ErrTransient, err)
+			}
+			return failed
+		}
+		var writes []versioned.Write
+		var writers []*peerOp
+		for _, o := range pending {
+			r := recs[o.key]
+			var ps login.Peers
+			if r.Version > 0 {
+				if ps, err = login.DecodePeers(r.Data); err != nil {
+					ps = login.Peers{}
+				}
+			}
+			changed := false
+			for _, w := range o.joins {
+				day := int32(w.lg.At.Unix() / 86400)
+				changed = ps.Join(w.lg.AccountID, day, w.facts.Young) || changed
+			}
+			for _, w := range o.judges {
+				f := ps.Judge(int32(w.lg.At.Unix()/86400), o.need, set)
+				if o.key == w.ipKey {
+					w.ipFarm = f
+				} else {
+					w.devFarm = f
+				}
+			}
+			if changed {
+				newest := int64(0)
+				for _, w := range o.joins {
+					newest = max(newest, w.lg.At.Unix())
+				}
+				writes = append(writes, versioned.Write{Key: o.key, Prev: r.Version, Record: versioned.Record{
+					Version: r.Version + 1, Data: ps.Encode(nil),
+					Expires: max(r.Expires, newest+int64(set.Keep/time.Second)),
+				}})
+				writers = append(writers, o)
+			}
+		}
+		errs := b.p.c.Store.PutRecords(ctx, writes)
+		var retry []*peerOp
+		for i, o := range writers {
+			err := resultErr(errs, i)
+			switch {
+			case err == nil:
+			case errors.Is(err, versioned.ErrConflict) && attempt < maxPeerAttempts:
+				retry = append(retry, o)
+			default:
+				failed[o] = storeErr("write peer set", err)
+			}
+		}
+		pending = retry
+	}
+	return failed
+}
+
+// decideLogin scores one login: signals, rules, policy. A login that shows
+// nothing notable scores 0 without evaluating the rules.
+func (p *Pipeline) decideLogin(ctx context.Context, w *loginWork) decided {
+	in := signal.LoginInput{IP: w.lg.IP, Prefix: w.prefix, Protocol: w.lg.Protocol, Geo: w.geo,
+		Facts: w.facts, IPFarm: w.ipFarm, DeviceFarm: w.devFarm}
+	if !signal.Notable(in) {
+		return decided{Verdict: Allow}
+	}
+	sig := signal.Login(p.c.LoginCatalog, in)
+	reasons, score, err := p.c.LoginRules.Score(sig)
+	if err != nil {
+		p.log.LogAttrs(ctx, slog.LevelWarn, "login rule evaluation failed",
+			slog.String("eventId", w.ev.ID), slog.Any("error", err))
+	}
+	d := decided{Score: score, Reasons: reasons, Rules: p.c.LoginRules.Version()}
+	d.Verdict = p.c.Policy.Decide(score, reasons)
+	if d.Verdict != Allow && (w.ipFarm.Is || w.devFarm.Is) {
+		key, f := w.ipKey, w.ipFarm
+		if !f.Is {
+			key, f = w.devKey, w.devFarm
+		}
+		d.Cluster = &queue.Cluster{Key: "login:" + key, Size: f.Recent}
+	}
+	return d
+}
+
+// raise writes the queue for the logins whose verdict asks for it and that
+// would raise something their account has not been raised for.
+func (b *loginBatch) raise(ctx context.Context) {
+	var rs []*raising
+	var owners []*loginWork
+	for _, a := range b.accts {
+		if a.err != nil {
+			continue
+		}
+		for _, w := range a.logins {
+			res := &b.results[w.idx]
+			res.Verdict, res.Score, res.Reasons, res.Cluster = w.dec.Verdict, w.dec.Score, w.dec.Reasons, w.dec.Cluster
+			action, ok := w.dec.Verdict.Action()
+			if !ok || res.Duplicate {
+				continue
+			}
+			if b.p.c.Policy.Shadow {
+				res.Shadow = true
+				continue
+			}
+			if !a.state.Raise(w.dec.Score, ruleNames(w.dec.Reasons)) {
+				continue
+			}
+			a.write = true
+			a.state.Remember(w.ev.ID)
+			w.raise = &raising{prop: queue.Proposal{
+				AccountID: a.id, Action: action, Score: w.dec.Score, Reasons: w.dec.Reasons,
+				Cluster: w.dec.Cluster, EventID: w.ev.ID, At: w.lg.At, RulesVersion: w.dec.Rules,
+			}}
+			rs = append(rs, w.raise)
+			owners = append(owners, w)
+		}
+	}
+	b.p.raiseQueue(ctx, rs)
+	for i, r := range rs {
+		b.results[owners[i].idx].Queued = r.queued
+		if r.err != nil {
+			b.failAccount(owners[i].lg.AccountID, r.err)
+		}
+	}
+}
+
+// writeStates writes the histories that changed, each on condition of the
+// version read. A history changed under this attempt (another delivery of
+// the same logins, at once) fails its logins as transient: their retry
+// finds them applied, or applies them on the fresh history.
+func (b *loginBatch) writeStates(ctx context.Context) {
+	set := b.p.c.Login
+	var ws []versioned.Write
+	var owners []*loginAccount
+	for _, a := range b.accts {
+		if a.err != nil || !a.write {
+			continue
+		}
+		newest := time.Unix(a.state.Newest*60, 0)
+		ws = append(ws, versioned.Write{Key: loginPrefix + a.id, Prev: a.prev, Record: versioned.Record{
+			Version: a.prev + 1, Data: a.state.Encode(nil), Expires: newest.Add(set.Keep).Unix(),
+		}})
+		owners = append(owners, a)
+	}
+	if len(ws) == 0 {
+		return
+	}
+	errs := b.p.c.Store.PutRecords(ctx, ws)
+	for i, a := range owners {
+		if err := resultErr(errs, i); err != nil {
+			if errors.Is(err, versioned.ErrConflict) {
+				err = fmt.Errorf("login history of %s: %w: %w", a.id, ErrTransient, err)
+			} else {
+				err = storeErr("write login history", err)
+			}
+			b.failAccount(a.id, err)
+		}
+	}
+}
+
+func (b *loginBatch) failAccount(id string, err error) {
+	for _, a := range b.accts {
+		if a.id != id || a.err != nil {
+			continue
+		}
+		a.err = err
+		for _, w := range a.logins {
+			res := &b.results[w.idx]
+			res.Err, res.Queued, res.Duplicate = err, false, false
+		}
+	}
+}
+
+func (b *loginBatch) failAll(err error) {
+	for _, a := range b.accts {
+		b.failAccount(a.id, err)
+	}
+}
+
+func (b *loginBatch) report(ctx context.Context) {
+	for _, a := range b.accts {
+		for _, w := range a.logins {
+			res := &b.results[w.idx]
+			if res.Err != nil || res.Duplicate || w.dec.Verdict == Allow {
+				continue
+			}
+			b.p.log.LogAttrs(ctx, slog.LevelInfo, "verdict",
+				slog.String("eventId", w.ev.ID), slog.String("accountId", a.id), slog.String("kind", "login"),
+				slog.String("verdict", string(res.Verdict)), slog.Int("score", res.Score),
+				slog.Any("rules", ruleNames(res.Reasons)), slog.Bool("shadow", res.Shadow))
+		}
+	}
+}
