@@ -1,9 +1,19 @@
 // Package invoke is what every function's handler does around the pipeline,
 // whatever its trigger: one invocation's accounting (a summary line with the
 // request id and the outcome, one line per failed record), the translation
-// of an SQS batch into records and of the results into batch item failures,
-// and the redaction of everything it logs. A function's own handler only
-// tells its triggers apart.
+// of an SQS or a Kinesis batch into records and of the results into batch
+// item failures, and the redaction of everything it logs. A function's own
+// handler only tells its triggers apart.
+//
+// Every record that was not positively handled is reported failed, whatever
+// the trigger: a malformed one and one the store refused for good
+// (pipeline.ErrPermanent) too, not only a transient fault. A retry cannot
+// cure those, but reporting them is what makes the trigger's own machinery
+// keep them: an SQS queue's redrive policy moves the message to its
+// dead-letter queue; a Kinesis event source mapping, after its bounded
+// retries, sends the record's place in the stream to its on-failure
+// destination. Dropping them here would lose them without a trace (the
+// logs carry no event bodies), which spec/events.md forbids.
 package invoke
 
 import (
@@ -43,11 +53,14 @@ type Invocation struct {
 	shadow  int
 	// MetricsErr is a failure to write the invocation's metrics.
 	MetricsErr error
+	// recordIDName is the log attribute a record's trigger id is logged
+	// under: what the trigger calls it.
+	recordIDName string
 }
 
 // Start begins the accounting of one invocation.
 func Start(ctx context.Context, log *slog.Logger) *Invocation {
-	return &Invocation{log: log, requestID: RequestID(ctx)}
+	return &Invocation{log: log, requestID: RequestID(ctx), recordIDName: "messageId"}
 }
 
 // SQS hands every message of the batch to p and reports, as batch item
@@ -80,14 +93,95 @@ func (inv *Invocation) SQS(ctx context.Context, p Processor, raw json.RawMessage
 	}
 	rs := p.Process(ctx, recs)
 	inv.Count(rs)
+	failures := []events.SQSBatchItemFailure{}
+	for _, id := range inv.failed(ctx, recs, rs) {
+		failures = append(failures, events.SQSBatchItemFailure{ItemIdentifier: id})
+	}
+	return events.SQSEventResponse{BatchItemFailures: failures}
+}
 
-	// A record counts as handled only if a result for it says so; one the
-	// pipeline returned no result for is retried, never dropped.
+// ErrUnreadableRecord is wrapped by the failure of a Kinesis record that
+// cannot be decoded as one (its data is not base64, say). It wraps
+// event.ErrMalformed: no retry changes the bytes.
+var ErrUnreadableRecord = fmt.Errorf("unreadable record: %w", event.ErrMalformed)
+
+// ErrUnidentifiable is returned by Kinesis for a batch with a record that
+// has no sequence number: a failure cannot be reported for it, so the
+// whole batch fails.
+var ErrUnidentifiable = errors.New("a record without a sequence number")
+
+// Kinesis hands the records of a Kinesis batch to p, in the batch's order,
+// each as one record: ID its sequence number, Body its data (base64 in the
+// payload, decoded). It reports as batch item failures, in the batch's
+// order, the sequence numbers of the records that were not positively
+// handled, malformed and permanent ones included (see the package comment).
+//
+// For a stream, Lambda takes the lowest reported sequence number as the
+// checkpoint and retries from there: every record after the earliest
+// failure comes again, also those that succeeded (their events are then
+// duplicates, which the pipeline recognises and does not count twice).
+// Reporting the later failures too changes nothing, and keeps each one in
+// the log and the summary.
+//
+// A record that does not decode as a Kinesis record fails alone, wrapping
+// ErrUnreadableRecord, so that it never sinks its batch. Only a record
+// without a sequence number does: the error wraps ErrUnidentifiable, the
+// handler returns it, and Lambda retries (and, with bisection, splits) the
+// batch as a whole.
+func (inv *Invocation) Kinesis(ctx context.Context, p Processor, raw json.RawMessage) (events.KinesisEventResponse, error) {
+	var batch struct {
+		Records []json.RawMessage `json:"Records"`
+	}
+	if err := json.Unmarshal(raw, &batch); err != nil {
+		// The handler told the trigger apart from the same bytes: this
+		// cannot happen, and no record could be named if it did.
+		return events.KinesisEventResponse{}, fmt.Errorf("kinesis batch not readable: %w", err)
+	}
+	inv.recordIDName = "sequenceNumber"
+	recs := make([]pipeline.Record, len(batch.Records))
+	readable := make([]pipeline.Record, 0, len(batch.Records))
+	var unreadable []pipeline.Result
+	for i, r := range batch.Records {
+		var rec events.KinesisEventRecord
+		// Unmarshal fills what it can: an undecodable data field still
+		// leaves the sequence number to report the record by.
+		err := json.Unmarshal(r, &rec)
+		id := rec.Kinesis.SequenceNumber
+		if id == "" {
+			inv.Summary = metrics.Summary{Events: len(batch.Records), Failed: len(batch.Records)}
+			return events.KinesisEventResponse{}, fmt.Errorf("kinesis record %d: %w", i, ErrUnidentifiable)
+		}
+		recs[i] = pipeline.Record{ID: id, Body: rec.Kinesis.Data}
+		if err != nil {
+			recs[i].Body = nil
+			unreadable = append(unreadable, pipeline.Result{RecordID: id, Err: fmt.Errorf("kinesis record %s: %w: %w", id, ErrUnreadableRecord, err)})
+			continue
+		}
+		readable = append(readable, recs[i])
+	}
+	var rs []pipeline.Result
+	if len(readable) > 0 {
+		rs = p.Process(ctx, readable)
+	}
+	rs = append(rs, unreadable...)
+	inv.Count(rs)
+	failures := []events.KinesisBatchItemFailure{}
+	for _, id := range inv.failed(ctx, recs, rs) {
+		failures = append(failures, events.KinesisBatchItemFailure{ItemIdentifier: id})
+	}
+	return events.KinesisEventResponse{BatchItemFailures: failures}, nil
+}
+
+// failed returns the ids of recs, in their order, that no result says were
+// handled: a record counts as handled only if a result for it says so; one
+// the pipeline returned no result for is retried, never dropped, and
+// counted as failed. Each is logged once.
+func (inv *Invocation) failed(ctx context.Context, recs []pipeline.Record, rs []pipeline.Result) []string {
 	byID := make(map[string]pipeline.Result, len(rs))
 	for _, r := range rs {
 		byID[r.RecordID] = r
 	}
-	failures := []events.SQSBatchItemFailure{}
+	var ids []string
 	for _, rec := range recs {
 		r, ok := byID[rec.ID]
 		if ok && r.Err == nil {
@@ -99,9 +193,9 @@ func (inv *Invocation) SQS(ctx context.Context, p Processor, raw json.RawMessage
 			inv.Summary.Failed++
 		}
 		inv.LogFailure(ctx, rec, r)
-		failures = append(failures, events.SQSBatchItemFailure{ItemIdentifier: rec.ID})
+		ids = append(ids, rec.ID)
 	}
-	return events.SQSEventResponse{BatchItemFailures: failures}
+	return ids
 }
 
 // One hands one record to p, for a trigger that delivers one event per
@@ -136,7 +230,8 @@ func (inv *Invocation) Count(rs []pipeline.Result) {
 	}
 }
 
-// LogFailure logs one failed record: its ids, whether it is malformed or
+// LogFailure logs one failed record: its ids (the trigger's under the
+// trigger's name for it: messageId, sequenceNumber), whether it is malformed or
 // transient, the field at fault, and the error redacted. Never the body: it
 // is personal data.
 func (inv *Invocation) LogFailure(ctx context.Context, rec pipeline.Record, r pipeline.Result) {
@@ -146,7 +241,7 @@ func (inv *Invocation) LogFailure(ctx context.Context, rec pipeline.Record, r pi
 	}
 	attrs := []slog.Attr{
 		slog.String("requestId", inv.requestID),
-		slog.String("messageId", rec.ID),
+		slog.String(inv.recordIDName, rec.ID),
 		slog.String("eventId", eventID),
 	}
 	level, kind := slog.LevelError, "transient"

@@ -4,7 +4,7 @@
 // go.mod), both on loopback. It also moves a sample event's times to now,
 // because a deployed function refuses events far from its clock.
 //
-// `make invoke` (infra/invoke) and the signup function's emulator test use
+// `make invoke` (infra/invoke) and the functions' emulator tests use
 // it.
 package lambdalocal
 

@@ -116,23 +116,90 @@ func TestRetimeSamples(t *testing.T) {
 		}
 		var bodies []string
 		var ev events.SQSEvent
-		if json.Unmarshal(out, &ev) == nil && len(ev.Records) > 0 {
+		var ks events.KinesisEvent
+		switch {
+		case json.Unmarshal(out, &ks) == nil && len(ks.Records) > 0 && ks.Records[0].EventSource == "aws:kinesis":
+			for _, r := range ks.Records {
+				bodies = append(bodies, string(r.Kinesis.Data))
+			}
+		case json.Unmarshal(out, &ev) == nil && len(ev.Records) > 0:
 			for _, r := range ev.Records {
 				bodies = append(bodies, r.Body)
 			}
-		} else {
+		default:
 			bodies = []string{string(out)}
 		}
+		moved := 0
 		for _, b := range bodies {
 			var tm envelopeTimes
 			if json.Unmarshal([]byte(b), &tm) != nil {
 				continue
 			}
 			for _, s := range tm.all() {
-				if at, err := time.Parse(time.RFC3339Nano, s); err == nil && (at.After(now) || now.Sub(at) > time.Hour) {
+				at, err := time.Parse(time.RFC3339Nano, s)
+				if err != nil {
+					continue
+				}
+				moved++
+				if at.After(now) || now.Sub(at) > time.Hour {
 					t.Errorf("%s: time %s not moved near %s", f, s, now.Format(time.RFC3339))
 				}
 			}
+		}
+		if moved == 0 {
+			t.Errorf("%s: no time found after moving", f)
+		}
+	}
+}
+
+// TestRetimeKinesis: the envelopes in a Kinesis event's data are moved by
+// one shift, as in an SQS event, every other byte of the data kept (a body
+// that is not an envelope, even not text, as it is), and the records'
+// arrival times moved with them.
+func TestRetimeKinesis(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2027, 3, 1, 12, 0, 30, 500, time.UTC)
+	login := func(at, detailAt string) string {
+		return `{"detail-type":"Mailbox Login","time":"` + at + `","detail":{"at":"` + detailAt + `","ip":"73.44.18.207"}}`
+	}
+	garbage := string([]byte{0x1f, 0x8b, 0x08, 0x00, 0xff, '"', '2', '0'})
+	arrival := time.Date(2026, 11, 22, 14, 22, 41, 250_000_000, time.UTC)
+	var in events.KinesisEvent
+	for i, d := range []string{login("2026-11-22T14:02:12Z", "2026-11-22T14:02:11Z"), garbage, login("2026-11-22T14:22:41Z", "2026-11-22T14:22:40Z")} {
+		in.Records = append(in.Records, events.KinesisEventRecord{
+			EventSource: "aws:kinesis",
+			Kinesis: events.KinesisRecord{
+				SequenceNumber: string(rune('1' + i)), Data: []byte(d),
+				ApproximateArrivalTimestamp: events.SecondsEpochTime{Time: arrival},
+			},
+		})
+	}
+	raw, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Retime(raw, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got events.KinesisEvent
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{login("2027-03-01T11:39:01Z", "2027-03-01T11:39:00Z"), garbage, login("2027-03-01T11:59:30Z", "2027-03-01T11:59:29Z")}
+	if len(got.Records) != len(want) {
+		t.Fatalf("%d records, want %d", len(got.Records), len(want))
+	}
+	for i, r := range got.Records {
+		if string(r.Kinesis.Data) != want[i] {
+			t.Errorf("record %d data:\ngot  %q\nwant %q", i, r.Kinesis.Data, want[i])
+		}
+		if r.Kinesis.SequenceNumber != in.Records[i].Kinesis.SequenceNumber || r.EventSource != "aws:kinesis" {
+			t.Errorf("record %d: %+v, want the record's other fields kept", i, r)
+		}
+		// Seconds with a fraction, as the JSON has them: to the millisecond.
+		if at, wantAt := r.Kinesis.ApproximateArrivalTimestamp.Time, now.Add(-time.Minute).Truncate(time.Second).Add(250*time.Millisecond); at.Sub(wantAt).Abs() > time.Millisecond {
+			t.Errorf("record %d arrival %s, want %s", i, at, wantAt)
 		}
 	}
 }
