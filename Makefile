@@ -60,6 +60,7 @@ backtest:
 
 build:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -o bin/signup/bootstrap ./functions/signup
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -o bin/login/bootstrap ./functions/login
 	$(GO) build -o bin/abusectl ./cmd/abusectl
 
 ## install: put abusectl in $(go env GOPATH)/bin, which must be on PATH.

@@ -32,8 +32,9 @@ type sample struct {
 	duplicates int
 }
 
-// samples lists every file of events/: a new file must be added here, so
-// that no sample goes untested and stale.
+// samples lists every file of events/ for this function (signup-*.json):
+// a new file must be added here, so that no sample goes untested and
+// stale. Other functions' samples are their tests'.
 var samples = map[string]sample{
 	"signup-sqs.json": {
 		trigger:   "sqs",
@@ -52,7 +53,7 @@ var samples = map[string]sample{
 
 func TestSamplesAreListed(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join(eventsDir, "*.json"))
+	files, err := filepath.Glob(filepath.Join(eventsDir, "signup-*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,11 @@
 //
 //	go run ./infra/invoke -function signup -event events/signup-sqs.json
 //	make invoke FUNCTION=signup EVENT=events/signup-sqs.json [SHIFT=0]
+//	make invoke FUNCTION=login EVENT=events/login-kinesis.json
 //
-// The event's times (`time`, `detail.createdAt`, also inside SQS bodies)
-// are moved so that the newest is a minute before now, unless -shift=false:
+// The event's times (`time`, `detail.createdAt` or `detail.at`, also inside
+// SQS bodies and Kinesis data) are moved so that the newest is a minute
+// before now (lambdalocal.Retime), unless -shift=false:
 // the function refuses events an hour ahead of its clock or older than the
 // 30-day state retention.
 //

@@ -54,6 +54,7 @@ var awsMetrics = map[string]struct {
 	"AWS/Lambda":   {[]string{"Errors", "Throttles", "Duration", "Invocations", "IteratorAge", "ConcurrentExecutions"}, "FunctionName", "AWS::Serverless::Function"},
 	"AWS/SQS":      {[]string{"ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible", "NumberOfMessagesReceived", "NumberOfMessagesSent", "NumberOfMessagesDeleted", "NumberOfEmptyReceives"}, "QueueName", "AWS::SQS::Queue"},
 	"AWS/DynamoDB": {[]string{"ReadThrottleEvents", "WriteThrottleEvents", "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits"}, "TableName", "AWS::DynamoDB::Table"},
+	"AWS/Kinesis":  {[]string{"IncomingRecords", "IncomingBytes", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "GetRecords.IteratorAgeMilliseconds"}, "StreamName", "AWS::Kinesis::Stream"},
 }
 
 // facts are what the checks know from outside the template: per function,
@@ -325,10 +326,11 @@ func checkFunctionAlarms(tpl template) problems {
 				if len(watching(as, "AWS/SQS", "ApproximateAgeOfOldestMessage", map[string]string{"QueueName": "ref:" + q})) == 0 {
 					p.add("%s: no alarm on the ApproximateAgeOfOldestMessage of %s, the queue of its event %s", fn, q, ev)
 				}
-			case "Kinesis", "DynamoDB":
-				if len(watching(as, "AWS/Lambda", "IteratorAge", self)) == 0 {
-					p.add("%s: no alarm on AWS/Lambda IteratorAge, for its stream event %s", fn, ev)
-				}
+			}
+		}
+		for _, src := range streamSources(tpl) {
+			if src.function == fn && len(watching(as, "AWS/Lambda", "IteratorAge", self)) == 0 {
+				p.add("%s: no alarm on AWS/Lambda IteratorAge, for its stream source %s", fn, src.id)
 			}
 		}
 	}
@@ -336,7 +338,8 @@ func checkFunctionAlarms(tpl template) problems {
 }
 
 // deadLetterQueues returns the queues something sends what it gave up on
-// to: other queues' redrive policies and EventBridge targets.
+// to: other queues' redrive policies, EventBridge targets, and stream
+// sources' on-failure destinations.
 func deadLetterQueues(tpl template) []string {
 	var out []string
 	for _, q := range ofType(tpl, "AWS::SQS::Queue") {
@@ -350,12 +353,15 @@ func deadLetterQueues(tpl template) []string {
 	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
 		out = append(out, refTo(get(resources(tpl)[fn], "Properties", "DeadLetterQueue", "TargetArn")))
 	}
+	for _, src := range streamSources(tpl) {
+		out = append(out, refTo(get(src.props, "DestinationConfig", "OnFailure", "Destination")))
+	}
 	slices.Sort(out)
 	out = slices.Compact(out)
 	return slices.DeleteFunc(out, func(s string) bool { return s == "" })
 }
 
-// checkDeadLetterAlarms: a message in a dead-letter queue is a signup that
+// checkDeadLetterAlarms: a message in a dead-letter queue is an event that
 // was never scored, so every one of them is heard.
 func checkDeadLetterAlarms(tpl template) problems {
 	var p problems
@@ -826,6 +832,16 @@ func TestMonitoringChecksFail(t *testing.T) {
 			events["Logins"] = map[string]any{"Type": "Kinesis", "Properties": map[string]any{"Stream": "arn:aws:kinesis:eu-west-1:123456789012:stream/logins"}}
 		}, "IteratorAge"},
 		{"no dead-letter alarm", func(t *testing.T, tpl template) { delete(resources(tpl), "SignupDeadLetterAlarm") }, "SignupDeadLetterQueue: no alarm on its depth"},
+		{"no iterator age alarm on the login stream", func(t *testing.T, tpl template) { delete(resources(tpl), "LoginIteratorAgeAlarm") },
+			"LoginFunction: no alarm on AWS/Lambda IteratorAge, for its stream source LoginStreamMapping"},
+		{"no alarm on the login on-failure queue", func(t *testing.T, tpl template) { delete(resources(tpl), "LoginFailureAlarm") }, "LoginFailureQueue: no alarm on its depth"},
+		{"no login rejected-rate alarm", func(t *testing.T, tpl template) { delete(resources(tpl), "LoginRejectedRateAlarm") }, `LoginFunction: no alarm on the rate of AbuseScan Rejected to Events (metric math over both, Function "login")`},
+		{"dashboard without the login verdicts", func(t *testing.T, tpl template) {
+			editBody(t, tpl, `"Function", "login", "Verdict", "review"`, `"Function", "signup", "Verdict", "review"`)
+		}, `shows no Verdicts of LoginFunction with Verdict "review"`},
+		{"a stream metric of a stream not in the template", func(t *testing.T, tpl template) {
+			editBody(t, tpl, `"StreamName", "${LoginStream}", {"label": "logins put on the stream"}`, `"StreamName", "logins", {"label": "logins put on the stream"}`)
+		}, "not a reference to an AWS::Kinesis::Stream"},
 		{"dead letters tolerated", func(t *testing.T, tpl template) { props(tpl, "SignupDeadLetterAlarm")["Threshold"] = 10 }, "one dead letter"},
 		{"no rejected-rate alarm", func(t *testing.T, tpl template) { delete(resources(tpl), "SignupRejectedRateAlarm") }, "no alarm on the rate of AbuseScan Rejected"},
 		{"rejected-rate alarm on a metric nobody writes", func(t *testing.T, tpl template) {

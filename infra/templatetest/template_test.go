@@ -29,6 +29,18 @@ var needs = map[string]map[string][]string{
 		"StateTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
 		"QueueTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"},
 	},
+	"LoginFunction": {
+		"StateTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
+		"QueueTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"},
+	},
+}
+
+// streamReadActions are what a Lambda event source mapping needs of a
+// Kinesis stream it reads with standard iterators, and all a function's
+// policy may allow on one.
+var streamReadActions = []string{
+	"kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
+	"kinesis:GetShardIterator", "kinesis:ListShards",
 }
 
 // envNeeded are the variables every function's configuration reads.
@@ -426,11 +438,12 @@ func TestQueuesHaveDeadLetterQueues(t *testing.T) {
 	t.Parallel()
 	tpl := load(t)
 	queues := ofType(tpl, "AWS::SQS::Queue")
+	// Queues something sends what it gave up on to: other queues' redrive
+	// policies, EventBridge targets, event source mappings' on-failure
+	// destinations.
 	dlqs := map[string]bool{}
-	for _, q := range queues {
-		if dlq := refTo(get(resources(tpl)[q], "Properties", "RedrivePolicy", "deadLetterTargetArn")); dlq != "" {
-			dlqs[dlq] = true
-		}
+	for _, q := range deadLetterQueues(tpl) {
+		dlqs[q] = true
 	}
 	for _, q := range queues {
 		t.Run(q, func(t *testing.T) {
@@ -531,11 +544,44 @@ func TestPoliciesLeastPrivilege(t *testing.T) {
 			if !ok {
 				t.Fatalf("add %s to needs: the tables and actions it may use", fn)
 			}
+			// What the function's stream sources read and report to: all
+			// its policy may name for kinesis: and sqs: actions.
+			streams, onFailure := map[string]bool{}, map[string]bool{}
+			for _, src := range streamSources(tpl) {
+				if src.function == fn {
+					streams[src.stream] = true
+					onFailure[refTo(get(src.props, "DestinationConfig", "OnFailure", "Destination"))] = true
+				}
+			}
 			got := map[string][]string{}
 			for _, s := range statements(t, tpl, fn) {
 				actions := strings1(s.m["Action"])
 				if s.m["Effect"] != "Allow" {
 					continue
+				}
+				for _, a := range actions {
+					service, _, _ := strings.Cut(a, ":")
+					var allowed []string
+					var on map[string]bool
+					switch service {
+					case "kinesis":
+						allowed, on = streamReadActions, streams
+					case "sqs":
+						allowed, on = []string{"sqs:SendMessage"}, onFailure
+					case "dynamodb", "ssm", "kms", "s3":
+						continue // checked here and by TestSecretAndRulesAccess
+					default:
+						t.Errorf("statement %v allows %s, of a service no function needs", s.m["Sid"], a)
+						continue
+					}
+					if !slices.Contains(allowed, a) {
+						t.Errorf("statement %v allows %s; of %s the function needs only %v", s.m["Sid"], a, service, allowed)
+					}
+					for _, r := range asList(s.m["Resource"]) {
+						if id := refTo(r); !on[id] || id == "" {
+							t.Errorf("statement %v allows %s on %v, which is not what its event source mappings read or report to", s.m["Sid"], a, r)
+						}
+					}
 				}
 				if s.m["NotAction"] != nil || s.m["NotResource"] != nil {
 					t.Errorf("statement %v uses NotAction or NotResource", s.m["Sid"])
@@ -786,7 +832,8 @@ func TestParameters(t *testing.T) {
 func TestOutputs(t *testing.T) {
 	t.Parallel()
 	tpl := load(t)
-	for _, name := range []string{"StateTableName", "QueueTableName", "QueueTableStreamArn", "SignupQueueUrl", "SignupDeadLetterQueueUrl", "SignupFunctionArn"} {
+	for _, name := range []string{"StateTableName", "QueueTableName", "QueueTableStreamArn", "SignupQueueUrl", "SignupDeadLetterQueueUrl", "SignupFunctionArn",
+		"LoginStreamName", "LoginStreamArn", "LoginFailureQueueUrl", "LoginDeadLetterQueueUrl", "LoginFunctionArn"} {
 		if get(tpl["Outputs"], name, "Value") == nil {
 			t.Errorf("no output %s", name)
 		}
@@ -919,7 +966,10 @@ func eventSamples(t *testing.T) map[string]sample {
 		var ev struct {
 			sample
 			Records []struct {
-				Body string `json:"body"`
+				Body    string `json:"body"`
+				Kinesis struct {
+					Data []byte `json:"data"`
+				} `json:"kinesis"`
 			} `json:"Records"`
 		}
 		if err := json.Unmarshal(data, &ev); err != nil {
@@ -929,9 +979,13 @@ func eventSamples(t *testing.T) map[string]sample {
 			out[filepath.Base(f)] = ev.sample
 		}
 		for i, r := range ev.Records {
+			body := []byte(r.Body)
+			if len(r.Kinesis.Data) > 0 {
+				body = r.Kinesis.Data
+			}
 			var s sample
 			// A malformed sample body may not be JSON: it is not an event.
-			if json.Unmarshal([]byte(r.Body), &s) == nil && s.DetailType != "" {
+			if json.Unmarshal(body, &s) == nil && s.DetailType != "" {
 				out[fmt.Sprintf("%s record %d", filepath.Base(f), i)] = s
 			}
 		}
