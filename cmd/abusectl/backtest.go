@@ -326,6 +326,7 @@ func generate(name string, seed int64) ([][]byte, []synth.Label, error) {
 		cfg = synth.Demo()
 	case "backtest":
 		cfg = synth.Backtest()
+		cfg.Logins = true // the accounts' sign-ins too; synth.Backtest() is signups only, for the replay benchmarks
 	default:
 		return nil, nil, fmt.Errorf("%w: --scenario %q: want demo or backtest", errUsage, name)
 	}

@@ -1,13 +1,16 @@
 // Command mkscenarios writes a labelled synthetic scenario of internal/synth:
-// PREFIX.jsonl, the signup stream as contract envelopes (spec/events.md), one
-// a line, ready for abusectl replay, and PREFIX.labels.jsonl, the truth about
-// every account (synth.Label), one a line, in the same order. The output is
-// byte-for-byte reproducible from the scenario and the seed.
+// PREFIX.jsonl, the event stream as contract envelopes (spec/events.md), one
+// a line in time order, ready for abusectl replay or backtest (signups and,
+// with -logins, the accounts' sign-ins between them), and PREFIX.labels.jsonl,
+// the truth about every account (synth.Label), one a line, in the order of
+// the accounts' first events. The output is byte-for-byte reproducible from
+// the scenario, the seed and -logins.
 //
 // Usage, from the repository root:
 //
 //	go run ./infra/mkscenarios -scenario demo -out testdata/scenarios/demo
 //	go run ./infra/mkscenarios -scenario backtest -seed 42 -out /tmp/backtest
+//	go run ./infra/mkscenarios -scenario backtest -logins=false -out /tmp/signups
 package main
 
 import (
@@ -36,6 +39,7 @@ func run(args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	scenario := fs.String("scenario", "demo", "scenario to write: demo or backtest")
 	seed := fs.Int64("seed", 0, "seed (default: the scenario's own, which the committed files use)")
+	logins := fs.Bool("logins", false, "add the accounts' sign-ins (Mailbox Login events) (default: true for backtest, as abusectl backtest runs it; false for demo)")
 	out := fs.String("out", "", "output prefix: writes PREFIX.jsonl and PREFIX.labels.jsonl")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -55,9 +59,15 @@ func run(args []string, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("unknown scenario %q (want demo or backtest)", *scenario)
 	}
+	// The backtest scenario as abusectl backtest runs it; the demo stays
+	// the signup stream the README shows.
+	cfg.Logins = *scenario == "backtest"
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "seed" {
+		switch f.Name {
+		case "seed":
 			cfg.Seed = *seed
+		case "logins":
+			cfg.Logins = *logins
 		}
 	})
 	evs, labels, err := synth.Generate(cfg)
@@ -75,14 +85,18 @@ func run(args []string, stderr io.Writer) error {
 	if err := writeLines(*out+".labels.jsonl", len(labels), func(i int) ([]byte, error) { return json.Marshal(labels[i]) }); err != nil {
 		return err
 	}
-	campaign := 0
+	campaign, established := 0, 0
 	for _, l := range labels {
-		if l.Campaign != "" {
+		switch {
+		case l.Campaign != "":
 			campaign++
+		case l.Kind == synth.Established:
+			established++
 		}
 	}
-	fmt.Fprintf(stderr, "mkscenarios: %s (seed %d): %d signups, %d genuine and %d from %d campaigns, to %s.jsonl and %s.labels.jsonl\n",
-		*scenario, cfg.Seed, len(evs), len(evs)-campaign, campaign, len(cfg.Campaigns), *out, *out)
+	signups := len(labels) - established
+	fmt.Fprintf(stderr, "mkscenarios: %s (seed %d): %d signups, %d genuine and %d from %d campaigns; %d sign-ins (%d established accounts only sign in); to %s.jsonl and %s.labels.jsonl\n",
+		*scenario, cfg.Seed, signups, signups-campaign, campaign, len(cfg.Campaigns), len(evs)-signups, established, *out, *out)
 	return nil
 }
 

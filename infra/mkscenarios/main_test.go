@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"io"
 	"os"
@@ -60,6 +61,45 @@ func TestSeedChangesOutput(t *testing.T) {
 	y, _ := os.ReadFile(b + ".jsonl")
 	if len(x) == 0 || bytes.Equal(x, y) {
 		t.Error("-seed did not change the scenario")
+	}
+}
+
+// TestLogins checks that -logins adds sign-ins to a scenario that has
+// none of its own, and that every account in the stream has one label.
+func TestLogins(t *testing.T) {
+	t.Parallel()
+	prefix := filepath.Join(t.TempDir(), "demo")
+	if err := run([]string{"-scenario", "demo", "-logins", "-out", prefix}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	stream, err := os.ReadFile(prefix + ".jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, err := os.ReadFile(prefix + ".labels.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	accounts := map[string]bool{}
+	for line := range bytes.Lines(stream) {
+		var e struct {
+			Type   string `json:"detail-type"`
+			Detail struct {
+				AccountID string `json:"accountId"`
+			} `json:"detail"`
+		}
+		if err := json.Unmarshal(line, &e); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		kinds[e.Type]++
+		accounts[e.Detail.AccountID] = true
+	}
+	if kinds["Mailbox Login"] == 0 || kinds["Mailbox Signup"] != 2060 {
+		t.Errorf("demo with -logins: %v, want the 2,060 signups and sign-ins", kinds)
+	}
+	if n := bytes.Count(labels, []byte("\n")); n != len(accounts) {
+		t.Errorf("%d labels for %d accounts", n, len(accounts))
 	}
 }
 

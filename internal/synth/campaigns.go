@@ -162,6 +162,7 @@ func (g *gen) botWave(c Campaign, nth int) {
 	}
 
 	api := r.chance(0.25)
+	g.kits[c.ID] = &kit{campaign: c, ips: ips, v6net: v6net, api: api}
 	channel := "web"
 	if api {
 		channel = "api"
@@ -384,6 +385,11 @@ func (g *gen) itWorkerFarm(c Campaign) {
 	}
 	usePhone, useEmail := r.uniform(0.5, 0.9), r.uniform(0.6, 0.95)
 	styleWs := []float64{r.uniform(0, 1), r.uniform(0, 1), r.uniform(0, 1), r.uniform(0, 0.3)}
+	k := &kit{campaign: c, vpnExits: vpnExits, servers: servers, proxies: proxies, opTZ: opTZ}
+	for _, m := range machines {
+		k.machines = append(k.machines, client{id: m.id, ua: m.ua, channel: "web"})
+	}
+	g.kits[c.ID] = k
 
 	for range c.Accounts {
 		p := farmPerson(r, us, g.year)
@@ -476,6 +482,7 @@ func (g *gen) slowWave(c Campaign, nth int) {
 		}
 	}
 	displayMode := r.weighted(60, 30, 10)
+	g.kits[c.ID] = &kit{campaign: c, proxies: proxies, mobiles: mobiles, homes: homes, srcWs: srcWs, tz: diurnalTZ}
 
 	for range c.Accounts {
 		var at time.Time
@@ -562,6 +569,7 @@ func (g *gen) laptopFarm(c Campaign) {
 	}
 	farmStyle := r.chance(0.5)
 	cv := chromeVersion(r)
+	g.kits[c.ID] = &kit{campaign: c, farm: n, farmIP: ip, chrome: cv}
 	for range c.Accounts {
 		p := farmPerson(r, us, g.year)
 		d := draft{

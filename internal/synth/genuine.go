@@ -155,7 +155,12 @@ func (g *gen) maybeSecond(r *rng, eligible bool) {
 	if n, ok := Lookup(first.IP); ok && n.Role == Mobile && n.Prefix.Addr().Is4() {
 		d.ip = g.pooled(r, n) // a phone gets another NAT address
 	}
+	owner := &life{owner: first.AccountID}
+	if fl := g.lastRecord().life; fl != nil {
+		owner.loc = fl.loc
+	}
 	g.emit(r, d)
+	g.lastRecord().life = owner
 }
 
 // pickLocale draws a country by the platform's mix of users.
@@ -188,6 +193,7 @@ func (g *gen) homeUser(r *rng) bool {
 	tz := localTZ(r, n)
 	p := newPerson(r, loc, 13, 85, g.year)
 	g.emit(r, g.base(r, p, humanTime(r, g.cfg.Start, g.end, tz), randomHost(r, n), tz, genuineClient(r, loc, false), "home"))
+	g.lastRecord().life = &life{loc: loc}
 	return true
 }
 
@@ -201,6 +207,7 @@ func (g *gen) mobileUser(r *rng) bool {
 	tz := localTZ(r, n)
 	p := newPerson(r, loc, 13, 75, g.year)
 	g.emit(r, g.base(r, p, humanTime(r, g.cfg.Start, g.end, tz), ip, tz, genuineClient(r, loc, true), "mobile-cgnat"))
+	g.lastRecord().life = &life{loc: loc}
 	return true
 }
 
@@ -240,6 +247,7 @@ func (g *gen) campusUser(r *rng) bool {
 	d.captcha = humanCaptcha(r, 0.15)
 	g.studentRecovery(r, p, n, &d)
 	g.emit(r, d)
+	g.lastRecord().life = &life{loc: p.loc}
 	return true
 }
 
@@ -269,6 +277,10 @@ func (g *gen) campusLab(r *rng) int {
 	}
 	firstLast := r.chance(0.5) // the teacher said "use firstname.lastname"
 	window := time.Duration(r.between(15, 55)) * time.Minute
+	lab := &group{net: n, ips: ips}
+	for _, m := range machines {
+		lab.devices = append(lab.devices, client{ua: labUA, channel: "web", id: m})
+	}
 	for range size {
 		p := g.student(r, n)
 		c := client{ua: labUA, channel: "web", id: newDeviceID(r)}
@@ -290,6 +302,7 @@ func (g *gen) campusLab(r *rng) int {
 		d.captcha = humanCaptcha(r, 0.35)
 		g.studentRecovery(r, p, n, &d)
 		g.emit(r, d)
+		g.lastRecord().life = &life{loc: p.loc, group: lab}
 	}
 	return size
 }
@@ -304,6 +317,7 @@ func (g *gen) officeUser(r *rng) bool {
 	}
 	// The business blocks are many small offices, one or two addresses each.
 	g.emit(r, g.base(r, p, workTime(r, g.cfg.Start, g.end, n.TimeZone, 8, 18), randomHost(r, n), n.TimeZone, c, "office"))
+	g.lastRecord().life = &life{loc: loc}
 	return true
 }
 
@@ -321,6 +335,7 @@ func (g *gen) officeBatch(r *rng) int {
 	adminPhone := loc.phone(r)
 	adminEmail := admin.emailLocal(r, "gmail.com") + "@gmail.com"
 	scheme := r.intn(3)
+	office := &group{net: n, ips: []netip.Addr{ip}, shared: c}
 	for range size {
 		p := newPerson(r, loc, 20, 60, g.year)
 		d := g.base(r, p, at, ip, n.TimeZone, c, "office-batch")
@@ -335,6 +350,7 @@ func (g *gen) officeBatch(r *rng) int {
 		}
 		d.formFill = int64(r.lognormal(26000, 0.35))
 		g.emit(r, d)
+		g.lastRecord().life = &life{loc: loc, group: office}
 		at = at.Add(time.Duration(r.lognormal(float64(3*time.Minute), 0.5)))
 	}
 	return size
@@ -355,6 +371,7 @@ func (g *gen) family(r *rng) int {
 	email := ""
 	at := humanTime(r, g.cfg.Start, g.end.Add(-24*time.Hour), n.TimeZone)
 	emitted := 0
+	home := &group{net: n, ips: []netip.Addr{ip}, shared: c}
 	for i := range size {
 		if !at.Before(g.end) {
 			break
@@ -381,6 +398,7 @@ func (g *gen) family(r *rng) int {
 			d.recEmail = email
 		}
 		addr := g.emit(r, d)
+		g.lastRecord().life = &life{loc: loc, group: home, member: i}
 		emitted++
 		if i == 0 && r.chance(0.25) {
 			email = addr // the others use the parent's new mailbox
@@ -403,11 +421,13 @@ func (g *gen) internetCafe(r *rng) int {
 		pcs = append(pcs, client{ua: ua, channel: "web", id: newDeviceID(r)})
 	}
 	size := r.between(6, 20)
+	cafe := &group{net: n, ips: []netip.Addr{ip}, devices: pcs}
 	for range size {
 		p := newPerson(r, loc, 15, 45, g.year)
 		d := g.base(r, p, workTime(r, g.cfg.Start, g.end, n.TimeZone, 9, 21), ip, n.TimeZone, pick(r, pcs), "internet-cafe")
 		d.recPhone = loc.phone(r)
 		g.emit(r, d)
+		g.lastRecord().life = &life{loc: loc, group: cafe}
 	}
 	return size
 }
@@ -447,6 +467,7 @@ func (g *gen) vpnUser(r *rng) bool {
 		d.recEmail = p.emailLocal(r, "proton.me") + "@proton.me"
 	}
 	g.emit(r, d)
+	g.lastRecord().life = &life{loc: loc, home: home}
 	return true
 }
 
@@ -489,6 +510,7 @@ func (g *gen) traveller(r *rng) bool {
 	d := g.base(r, p, humanTime(r, g.cfg.Start, g.end, n.TimeZone), ip, tz, genuineClient(r, loc, n.Role == Mobile), "traveller")
 	d.country = loc.country
 	g.emit(r, d)
+	g.lastRecord().life = &life{loc: loc, home: homeNet}
 	return true
 }
 
@@ -530,6 +552,7 @@ func (g *gen) expat(r *rng) bool {
 		d.country = res.country
 	}
 	g.emit(r, d)
+	g.lastRecord().life = &life{loc: loc}
 	return true
 }
 
@@ -549,6 +572,7 @@ func (g *gen) corporateProxyUser(r *rng) bool {
 	d := g.base(r, p, workTime(r, g.cfg.Start, g.end, n.TimeZone, 8, 19), g.pooled(r, n), n.TimeZone, c, "corporate-proxy")
 	d.captcha = humanCaptcha(r, 0.2)
 	g.emit(r, d)
+	g.lastRecord().life = &life{loc: loc}
 	return false
 }
 
@@ -579,6 +603,7 @@ func (g *gen) torUser(r *rng) bool {
 		d.country = ""
 	}
 	g.emit(r, d)
+	g.lastRecord().life = &life{loc: loc}
 	return false
 }
 

@@ -27,7 +27,8 @@ type Label struct {
 	// Kind is the genuine subtype ("home", "mobile-cgnat", "campus-lab",
 	// "family-device", "commercial-vpn", "traveller", "expat", …; see
 	// GenuineKinds) or the campaign type ("bot-wave", "it-worker-farm",
-	// "slow-wave", "laptop-farm").
+	// "slow-wave", "laptop-farm"). An account's sign-ins carry no label of
+	// their own: they are the account's.
 	Kind string `json:"kind"`
 }
 
@@ -44,6 +45,11 @@ type Config struct {
 	// Campaigns are the abusive campaigns mixed in. Each must lie within the
 	// span; start them after a few days so that baselines exist.
 	Campaigns []Campaign
+	// Logins adds the accounts' sign-ins (Mailbox Login events, login.go)
+	// to the stream, interleaved in time with the signups, and the
+	// established accounts that only sign in. The signups and their labels
+	// are the same with and without: logins draw from streams of their own.
+	Logins bool
 }
 
 // Campaign is one abusive operation of a scenario. Its tooling (networks,
@@ -76,8 +82,14 @@ func GenuineKinds() []string {
 	return []string{
 		"home", "mobile-cgnat", "campus", "campus-lab", "office", "office-batch", "family-device",
 		"commercial-vpn", "traveller", "expat", "internet-cafe", "second-account", "corporate-proxy", "tor-user",
+		Established,
 	}
 }
+
+// Established is the kind of the genuine accounts older than a scenario:
+// with Logins, the students and staff who sign in at campuses and offices
+// beside the new accounts there. They have no signup in the stream.
+const Established = "established"
 
 // Source is the envelope source of generated events.
 const Source = "mail.platform"
@@ -106,6 +118,8 @@ func Demo() Config {
 // Backtest is the larger, harder scenario detection is measured on: thirty
 // days, tens of thousands of genuine signups with their hard cases, and
 // several campaigns of every type, of different sizes, speeds and tooling.
+// Its signups only: abusectl backtest and mkscenarios set Logins for the
+// accounts' sign-ins, and benchmarks that replay signups read it as is.
 func Backtest() Config {
 	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	day := func(d float64) time.Time { return start.Add(time.Duration(d * float64(24*time.Hour))) }
@@ -185,9 +199,11 @@ func (cfg Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Generate produces the scenario cfg describes: signup events sorted by
-// time (every one valid under event.Decode after event.Marshal) and one
-// label per account, in the order of the accounts' signups.
+// Generate produces the scenario cfg describes: events sorted by time
+// (every one valid under event.Decode after event.Marshal) and one label
+// per account, in the order of the accounts' first events. Without Logins
+// the events are the signups, one per account, and labels[i] is the label
+// of evs[i]; with Logins the accounts' sign-ins come between them.
 func Generate(cfg Config) ([]event.Event, []Label, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
@@ -211,6 +227,9 @@ func Generate(cfg Config) ([]event.Event, []Label, error) {
 		}
 		nth[c.Type]++
 	}
+	if cfg.Logins {
+		g.logins()
+	}
 	// Event ids are unique, so the order is total and the same on every run.
 	order := make([]int, len(g.out))
 	for i := range order {
@@ -224,17 +243,26 @@ func Generate(cfg Config) ([]event.Event, []Label, error) {
 		return cmp.Compare(a.ID, b.ID)
 	})
 	evs := make([]event.Event, len(g.out))
-	labels := make([]Label, len(g.out))
+	labels := make([]Label, 0, g.signups+len(g.established))
+	seen := make(map[string]bool, cap(labels))
 	for k, i := range order {
-		evs[k], labels[k] = g.out[i].ev, g.out[i].label
+		rec := &g.out[i]
+		evs[k] = rec.ev
+		if id := rec.label.AccountID; !seen[id] {
+			seen[id] = true
+			labels = append(labels, rec.label)
+		}
 	}
 	return evs, labels, nil
 }
 
-// record is one generated signup and the truth about its account.
+// record is one generated event and the truth about its account.
 type record struct {
 	ev    event.Event
 	label Label
+	// life is what the account's sign-ins follow from, for a signup; nil
+	// for a sign-in.
+	life *life
 }
 
 // gen holds the state of one Generate call.
@@ -251,6 +279,15 @@ type gen struct {
 	nAcc  uint64
 	nEvt  uint64
 	out   []record
+	// signups is the number of signups in out; the login generator appends
+	// after them.
+	signups int
+	// kits are the campaigns' tooling, by campaign id, for their sign-ins.
+	kits map[string]*kit
+	// established are the accounts older than the scenario (logins only).
+	established []string
+	// scratch is the sign-ins of the account being generated, reused.
+	scratch []signin
 }
 
 func newGen(cfg Config) *gen {
@@ -263,6 +300,7 @@ func newGen(cfg Config) *gen {
 		pools: map[netip.Prefix][]netip.Addr{},
 		ids:   map[string]bool{},
 		addrs: map[string]bool{},
+		kits:  map[string]*kit{},
 	}
 	g.locs = locales()
 	for _, l := range g.locs {
@@ -396,15 +434,9 @@ func v6In(p netip.Prefix, subnet, iid uint64) netip.Addr {
 // accountID returns a fresh account id: "acc-" and ten Crockford base32
 // characters of a hash of the seed and a counter.
 func (g *gen) accountID() string {
-	const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 	for {
 		g.nAcc++
-		h := hash64(g.cfg.Seed, "account", g.nAcc)
-		b := []byte("acc-")
-		for i := range 10 {
-			b = append(b, crockford[(h>>(5*i))&31])
-		}
-		id := string(b)
+		id := accountIDOf(hash64(g.cfg.Seed, "account", g.nAcc))
 		if !g.ids[id] {
 			g.ids[id] = true
 			return id
@@ -412,14 +444,57 @@ func (g *gen) accountID() string {
 	}
 }
 
+// streamAccountID returns a fresh account id drawn from a stream of its
+// own, so that accounts made outside the signups (established ones) leave
+// the signups' ids alone and do not depend on how many signups came first.
+func (g *gen) streamAccountID(stream string, n uint64) string {
+	for k := uint64(0); ; k++ {
+		id := accountIDOf(hash64(g.cfg.Seed, stream, n<<8|k))
+		if !g.ids[id] {
+			g.ids[id] = true
+			return id
+		}
+	}
+}
+
+func accountIDOf(h uint64) string {
+	const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	b := []byte("acc-")
+	for i := range 10 {
+		b = append(b, crockford[(h>>(5*i))&31])
+	}
+	return string(b)
+}
+
 // eventID returns a fresh UUID-shaped (version 4) event id derived from the
 // seed.
 func (g *gen) eventID() string {
 	g.nEvt++
-	hi, lo := hash64(g.cfg.Seed, "event-hi", g.nEvt), hash64(g.cfg.Seed, "event-lo", g.nEvt)
+	return uuidOf(hash64(g.cfg.Seed, "event-hi", g.nEvt), hash64(g.cfg.Seed, "event-lo", g.nEvt))
+}
+
+// uuidOf formats 128 random bits as a version 4 UUID.
+func uuidOf(hi, lo uint64) string {
 	hi = hi&^0xf000 | 0x4000
 	lo = lo&^(3<<62) | 1<<63
-	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", hi>>32, hi>>16&0xffff, hi&0xffff, lo>>48, lo&0xffffffffffff)
+	const digits = "0123456789abcdef"
+	var b [36]byte
+	put := func(at int, v uint64, n int) {
+		for i := n - 1; i >= 0; i-- {
+			b[at+i] = digits[v&0xf]
+			v >>= 4
+		}
+	}
+	put(0, hi>>32, 8)
+	b[8] = '-'
+	put(9, hi>>16&0xffff, 4)
+	b[13] = '-'
+	put(14, hi&0xffff, 4)
+	b[18] = '-'
+	put(19, lo>>48, 4)
+	b[23] = '-'
+	put(24, lo&0xffffffffffff, 12)
+	return string(b[:])
 }
 
 // draft is a signup before the generator gives it ids and a unique address.
@@ -488,5 +563,6 @@ func (g *gen) emit(r *rng, d draft) string {
 		ev:    event.Event{ID: g.eventID(), Kind: event.KindSignup, Source: Source, Time: emitted, Signup: s},
 		label: Label{AccountID: s.AccountID, Campaign: d.campaign, Kind: d.kind},
 	})
+	g.signups++
 	return addr
 }

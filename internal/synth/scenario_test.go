@@ -2,10 +2,12 @@ package synth
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +21,56 @@ func generate(t *testing.T, cfg Config) ([]event.Event, []Label) {
 		t.Fatalf("Generate: %v", err)
 	}
 	return evs, labels
+}
+
+// generated is a scenario as Generate returned it.
+type generated struct {
+	evs    []event.Event
+	labels []Label
+	err    error
+}
+
+// backtestOnce is the Backtest scenario with sign-ins, as abusectl
+// backtest runs it, generated once for all the tests that read it (none may
+// modify it).
+var backtestOnce = sync.OnceValue(func() generated {
+	evs, labels, err := Generate(backtestConfig())
+	return generated{evs, labels, err}
+})
+
+func backtestConfig() Config {
+	cfg := Backtest()
+	cfg.Logins = true
+	return cfg
+}
+
+func backtest(t *testing.T) ([]event.Event, []Label) {
+	t.Helper()
+	g := backtestOnce()
+	if g.err != nil {
+		t.Fatalf("Generate: %v", g.err)
+	}
+	return g.evs, g.labels
+}
+
+// signups returns the signup events of evs, in order.
+func signups(evs []event.Event) []event.Event {
+	var out []event.Event
+	for _, e := range evs {
+		if e.Kind == event.KindSignup {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// byAccount returns the labels by account.
+func byAccount(labels []Label) map[string]Label {
+	m := make(map[string]Label, len(labels))
+	for _, l := range labels {
+		m[l.AccountID] = l
+	}
+	return m
 }
 
 func small(seed int64) Config {
@@ -128,7 +180,14 @@ func TestValidate(t *testing.T) {
 func checkScenario(t *testing.T, cfg Config, evs []event.Event, labels []Label) {
 	t.Run("round trip", func(t *testing.T) {
 		t.Parallel()
+		logins := 0
 		for i, e := range evs {
+			if e.Kind == event.KindLogin {
+				// Sign-ins are many and alike: every 100th is enough.
+				if logins++; logins%100 != 1 {
+					continue
+				}
+			}
 			data, err := event.Marshal(e)
 			if err != nil {
 				t.Fatalf("event %d: Marshal: %v", i, err)
@@ -138,26 +197,55 @@ func checkScenario(t *testing.T, cfg Config, evs []event.Event, labels []Label) 
 				t.Fatalf("event %d: Decode(%s): %v", i, data, err)
 			}
 			if !reflect.DeepEqual(got, e) {
-				t.Fatalf("event %d changed in a round trip:\n got %+v\nwant %+v", i, got.Signup, e.Signup)
+				t.Fatalf("event %d changed in a round trip:\n got %+v %+v\nwant %+v %+v", i, got.Signup, got.Login, e.Signup, e.Login)
 			}
 		}
 	})
 	t.Run("labels", func(t *testing.T) {
 		t.Parallel()
-		if len(labels) != len(evs) {
-			t.Fatalf("%d labels for %d events", len(labels), len(evs))
+		// One label per account, in the order of the accounts' first events.
+		var firsts []string
+		seen, eventIDs := map[string]bool{}, map[string]bool{}
+		for _, e := range evs {
+			if eventIDs[e.ID] {
+				t.Fatalf("event id %s used twice", e.ID)
+			}
+			eventIDs[e.ID] = true
+			if id := e.AccountID(); !seen[id] {
+				seen[id] = true
+				firsts = append(firsts, id)
+			}
 		}
-		accounts, eventIDs, addrs := map[string]bool{}, map[string]bool{}, map[string]bool{}
+		if len(labels) != len(firsts) {
+			t.Fatalf("%d labels for %d accounts", len(labels), len(firsts))
+		}
+		su := signups(evs)
+		if !cfg.Logins && len(su) != len(evs) {
+			t.Fatalf("%d events, %d of them signups, without Logins", len(evs), len(su))
+		}
+		signedUp := map[string]event.Event{}
+		addrs := map[string]bool{}
+		for _, e := range su {
+			if _, dup := signedUp[e.AccountID()]; dup || addrs[e.Signup.Address] {
+				t.Fatalf("account %s or address %s signed up twice", e.AccountID(), e.Signup.Address)
+			}
+			signedUp[e.AccountID()], addrs[e.Signup.Address] = e, true
+		}
 		perCampaign := map[string]int{}
 		for i, l := range labels {
-			e := evs[i]
-			if l.AccountID != e.AccountID() {
-				t.Fatalf("label %d is for %s, event for %s", i, l.AccountID, e.AccountID())
+			if l.AccountID != firsts[i] {
+				t.Fatalf("label %d is for %s, the %d-th account to appear is %s", i, l.AccountID, i, firsts[i])
 			}
-			if accounts[l.AccountID] || eventIDs[e.ID] || addrs[e.Signup.Address] {
-				t.Fatalf("event %d: account %s, event id %s or address %s used twice", i, l.AccountID, e.ID, e.Signup.Address)
+			e, ok := signedUp[l.AccountID]
+			if l.Kind == Established {
+				if ok || l.Campaign != "" || !cfg.Logins {
+					t.Fatalf("established account %s: signup %v, campaign %q, Logins %v", l.AccountID, ok, l.Campaign, cfg.Logins)
+				}
+				continue
 			}
-			accounts[l.AccountID], eventIDs[e.ID], addrs[e.Signup.Address] = true, true, true
+			if !ok {
+				t.Fatalf("account %s (%s) never signed up", l.AccountID, l.Kind)
+			}
 			if l.Campaign == "" {
 				if !slices.Contains(GenuineKinds(), l.Kind) {
 					t.Errorf("genuine account %s has kind %q", l.AccountID, l.Kind)
@@ -187,6 +275,9 @@ func checkScenario(t *testing.T, cfg Config, evs []event.Event, labels []Label) 
 			t.Error("events are not sorted by time")
 		}
 		for _, e := range evs {
+			if e.Signup == nil {
+				continue // login_test.go checks sign-ins
+			}
 			if c := e.Signup.CreatedAt; c.Before(cfg.Start) || !c.Before(end) || e.Time.Before(c) {
 				t.Fatalf("event %s: created %s, sent %s; span %s..%s", e.ID, c, e.Time, cfg.Start, end)
 			}
@@ -206,19 +297,19 @@ func TestDemo(t *testing.T) {
 
 func TestBacktest(t *testing.T) {
 	t.Parallel()
-	cfg := Backtest()
-	evs, labels := generate(t, cfg)
+	cfg := backtestConfig()
+	evs, labels := backtest(t)
 	checkScenario(t, cfg, evs, labels)
 
 	kinds := map[string]int{}
 	genuine := 0
 	for _, l := range labels {
 		kinds[l.Kind]++
-		if l.Campaign == "" {
+		if l.Campaign == "" && l.Kind != Established {
 			genuine++
 		}
 	}
-	t.Logf("%d events, %d genuine; by kind: %v", len(evs), genuine, kinds)
+	t.Logf("%d events, %d genuine signups; accounts by kind: %v", len(evs), genuine, kinds)
 	if genuine < 20_000 {
 		t.Errorf("%d genuine signups, want tens of thousands", genuine)
 	}
@@ -255,6 +346,7 @@ func median(xs []float64) float64 {
 }
 
 func checkStatistics(t *testing.T, cfg Config, evs []event.Event, labels []Label) {
+	evs, lab := signups(evs), byAccount(labels)
 	var (
 		genuine, vpn, v6, highCaptcha, captchas, noRecovery int
 		genuineFill, botFill                                []float64
@@ -263,8 +355,8 @@ func checkStatistics(t *testing.T, cfg Config, evs []event.Event, labels []Label
 		perDay                                              = make([]int, cfg.Days)
 		usNight, usNoon                                     int
 	)
-	for i, e := range evs {
-		s, l := e.Signup, labels[i]
+	for _, e := range evs {
+		s, l := e.Signup, lab[e.AccountID()]
 		n, ok := Lookup(s.IP)
 		if !ok {
 			t.Fatalf("account %s: %s is not in the address plan", s.AccountID, s.IP)
@@ -340,7 +432,9 @@ func checkStatistics(t *testing.T, cfg Config, evs []event.Event, labels []Label
 func checkTooling(t *testing.T, evs []event.Event, labels []Label) {
 	type profile struct{ ips, uas, devices map[string]bool }
 	profiles := map[string]*profile{}
-	for i, l := range labels {
+	lab := byAccount(labels)
+	for _, e := range signups(evs) {
+		l := lab[e.AccountID()]
 		if l.Kind != BotWave {
 			continue
 		}
@@ -349,7 +443,7 @@ func checkTooling(t *testing.T, evs []event.Event, labels []Label) {
 			p = &profile{map[string]bool{}, map[string]bool{}, map[string]bool{}}
 			profiles[l.Campaign] = p
 		}
-		s := evs[i].Signup
+		s := e.Signup
 		p.ips[s.IP.String()], p.uas[s.UserAgent], p.devices[s.DeviceID] = true, true, true
 	}
 	shapes := map[[3]int]bool{}
@@ -434,10 +528,15 @@ func TestFarmUsername(t *testing.T) {
 }
 
 func BenchmarkBacktest(b *testing.B) {
-	cfg := Backtest()
-	for b.Loop() {
-		if _, _, err := Generate(cfg); err != nil {
-			b.Fatal(err)
-		}
+	for _, logins := range []bool{false, true} {
+		b.Run(fmt.Sprintf("logins=%v", logins), func(b *testing.B) {
+			cfg := Backtest()
+			cfg.Logins = logins
+			for b.Loop() {
+				if _, _, err := Generate(cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
