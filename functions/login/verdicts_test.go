@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
@@ -82,8 +85,18 @@ func TestSampleVerdicts(t *testing.T) {
 				t.Fatal(r.Err)
 			}
 		}
+		// The first day: new mailboxes that began signing in from one
+		// address are no farm yet (a hotel sees that too). The next day
+		// they are back: they live there.
+		h := newHarness(sc.Pipeline)
+		if got := h.kinesisFailures(t, lambdaCtx("req-farm"), data); len(got) != 0 {
+			t.Fatalf("failures %v", got)
+		}
+		if items, _ := st.ListQueue(t.Context(), queue.Pending, "", 0); len(items) != 0 {
+			t.Errorf("%d items queued on the first day", len(items))
+		}
 		rec := &recorder{p: sc.Pipeline}
-		newHarness(rec).kinesisFailures(t, lambdaCtx("req-farm"), data)
+		newHarness(rec).kinesisFailures(t, lambdaCtx("req-farm-2"), nextDay(t, ev))
 		farm := 0
 		for _, r := range rec.all() {
 			if slices.Contains(rules(r), "laptop_farm") || slices.Contains(rules(r), "device_farm") {
@@ -91,7 +104,7 @@ func TestSampleVerdicts(t *testing.T) {
 			}
 		}
 		if farm != len(ev.Records) {
-			t.Errorf("%d of %d farm logins flagged, want all (one batch is judged on the set it joined)", farm, len(ev.Records))
+			t.Errorf("%d of %d farm logins flagged the next day, want all (one batch is judged on the set it joined)", farm, len(ev.Records))
 		}
 		items, err := st.ListQueue(t.Context(), queue.Pending, "", 0)
 		if err != nil {
@@ -101,4 +114,39 @@ func TestSampleVerdicts(t *testing.T) {
 			t.Errorf("%d items queued (first cluster %+v), want every farm mailbox, linked", len(items), items[0].Cluster)
 		}
 	})
+}
+
+// nextDay is the Kinesis event of ev's logins a day later, as new events.
+func nextDay(t *testing.T, ev events.KinesisEvent) []byte {
+	t.Helper()
+	out := ev
+	out.Records = slices.Clone(ev.Records)
+	for i, r := range out.Records {
+		var env map[string]any
+		if err := json.Unmarshal(r.Kinesis.Data, &env); err != nil {
+			t.Fatal(err)
+		}
+		shift := func(v any) string {
+			at, err := time.Parse(time.RFC3339, v.(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return at.Add(24 * time.Hour).Format(time.RFC3339)
+		}
+		env["id"] = fmt.Sprint(env["id"], "-next")
+		env["time"] = shift(env["time"])
+		detail := env["detail"].(map[string]any)
+		detail["at"] = shift(detail["at"])
+		data, err := json.Marshal(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Records[i].Kinesis.Data = data
+		out.Records[i].Kinesis.SequenceNumber = r.Kinesis.SequenceNumber + "1"
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -183,20 +183,34 @@ func TestPeersJudge(t *testing.T) {
 	var home Peers
 	for i := range 3 {
 		home.Join(fmt.Sprint("fam", i), day, true)
+		home.Join(fmt.Sprint("fam", i), day+1, true)
 	}
-	if f := home.Judge(day, set.FarmAccounts, set); f.Is {
+	if f := home.Judge(day+1, set.FarmAccounts, set); f.Is {
 		t.Errorf("a family of three is a farm: %+v", f)
 	}
+	// A dozen new mailboxes begin signing in over three days...
 	for i := range 9 {
 		home.Join(fmt.Sprint("farm", i), day+int32(i%3), true)
 	}
+	if f := home.Judge(day+3, set.FarmAccounts, set); f.Is {
+		t.Errorf("new mailboxes that never came back are a farm: %+v", f)
+	}
+	// ...and come back the next days: they live here.
+	for i := range 9 {
+		home.Join(fmt.Sprint("farm", i), day+3, true)
+	}
 	if f := home.Judge(day+3, set.FarmAccounts, set); !f.Is || f.Recent != 12 {
-		t.Errorf("a dozen new mailboxes in a week: %+v, want a farm of 12", f)
+		t.Errorf("a dozen new mailboxes signing in day after day: %+v, want a farm of 12", f)
 	}
 	if home.Join("farm1", day+3, true) {
-		t.Error("joining again changed the set")
+		t.Error("joining again on the same day changed the set")
 	}
-	// A campus: dozens of accounts every week for months.
+	// Outside the window, the farm is history.
+	if f := home.Judge(day+30, set.FarmAccounts, set); f.Is {
+		t.Errorf("a month later: %+v", f)
+	}
+	// A campus: dozens of accounts every week for months, then a dozen
+	// students who come back every day.
 	var campus Peers
 	for d := range 60 {
 		for i := range 12 {
@@ -204,14 +218,24 @@ func TestPeersJudge(t *testing.T) {
 		}
 	}
 	for i := range 12 {
+		campus.Join(fmt.Sprint("fresher", i), day+58, true)
 		campus.Join(fmt.Sprint("fresher", i), day+60, true)
 	}
 	if f := campus.Judge(day+60, set.FarmAccounts, set); f.Is {
 		t.Errorf("a campus is a farm: %+v", f)
 	}
-	// Outside the window, the farm is history.
-	if f := home.Judge(day+30, set.FarmAccounts, set); f.Is {
-		t.Errorf("a month later: %+v", f)
+	// A new address where established accounts begin signing in beside the
+	// young ones (a carrier NAT, a hotel): no farm, even with no history.
+	var nat Peers
+	for i := range 20 {
+		nat.Join(fmt.Sprint("old", i), day, false)
+	}
+	for i := range 8 {
+		nat.Join(fmt.Sprint("new", i), day, true)
+		nat.Join(fmt.Sprint("new", i), day+1, true)
+	}
+	if f := nat.Judge(day+1, set.FarmAccounts, set); f.Is {
+		t.Errorf("a shared address of mostly established accounts is a farm: %+v", f)
 	}
 }
 

@@ -25,21 +25,43 @@ type Peers struct {
 type Member struct {
 	Account string
 	Day     int32 // the day it joined
-	Young   bool  // its signup, seen by the scanner, was recent when it joined
+	Last    int32 // the last day it was seen (young members only come back)
+	Young   bool  // its signup, seen by the scanner, was recent
 }
 
-// Join adds account on day, and reports whether the set changed. Joining
-// again changes nothing, so a redelivered login joins once.
+// returning reports whether m is a young member seen within [from, day]
+// on another day than the one it joined: it lives here, rather than
+// passing through (a hotel, a café, a carrier NAT's rotating address).
+func (m Member) returning(from, day int32) bool {
+	return m.Young && m.Last >= from && m.Last <= day && m.Last > m.Day
+}
+
+// Join records that account signed in on day: a new member joins, a
+// member seen on a later day than before comes back. It reports whether
+// the set changed, so a redelivered login changes nothing.
 func (p *Peers) Join(account string, day int32, young bool) bool {
 	if p.First == 0 {
 		p.First = day
 	}
 	if i := slices.IndexFunc(p.Members, func(m Member) bool { return m.Account == account }); i >= 0 {
-		return false
+		m := &p.Members[i]
+		if day <= m.Last && (!young || m.Young) {
+			return false
+		}
+		m.Last = max(m.Last, day)
+		m.Young = m.Young || young
+		return true
 	}
-	p.Members = append(p.Members, Member{Account: account, Day: day, Young: young})
+	p.Members = append(p.Members, Member{Account: account, Day: day, Last: day, Young: young})
 	if len(p.Members) > MaxMembers {
-		p.Members = slices.Delete(p.Members, 0, len(p.Members)-MaxMembers)
+		// Forget the member seen longest ago.
+		old := 0
+		for i, m := range p.Members {
+			if m.Last < p.Members[old].Last {
+				old = i
+			}
+		}
+		p.Members = slices.Delete(p.Members, old, old+1)
 	}
 	if p.Total < math.MaxUint32 {
 		p.Total++
@@ -49,50 +71,50 @@ func (p *Peers) Join(account string, day int32, young bool) bool {
 
 // Farm is a peer set's judgement on a day.
 type Farm struct {
-	Recent int     // young accounts that joined within the window
-	Joined int     // all accounts that joined within the window
+	Recent int     // young members that came back within the window
+	Seen   int     // members seen within the window
+	Young  int     // young members among them
 	Usual  float64 // accounts that joined per window in the set's earlier history
 	Is     bool
 }
 
 // Judge says whether the set looks like a farm on day: at least need young
-// accounts began signing in within the window, more than Baseline times
-// the set's own usual rate.
+// accounts live here (they signed in on two days or more, the last within
+// the window), more than Baseline times the set's own usual rate of new
+// accounts, and young accounts are most of the members seen in the window.
+// Where established accounts sign in too (a carrier NAT, a campus, an
+// office, even before the address has a history), they are the address's
+// people and the young ones its newcomers.
 func (p *Peers) Judge(day int32, need int, set Settings) Farm {
 	var f Farm
 	window := int32(set.PeerWindow / (24 * time.Hour))
 	from := day - window + 1
+	joined := 0
 	for _, m := range p.Members {
 		if m.Day >= from && m.Day <= day {
-			f.Joined++
-			if m.Young {
-				f.Recent++
-			}
+			joined++
+		}
+		if m.Last < from || m.Last > day {
+			continue
+		}
+		f.Seen++
+		if m.Young {
+			f.Young++
+		}
+		if m.returning(from, day) {
+			f.Recent++
 		}
 	}
 	// The earlier history: joins before the window, over the windows the
 	// set existed before it.
-	if earlier := int64(p.Total) - int64(f.Joined); earlier > 0 && from > p.First {
+	if earlier := int64(p.Total) - int64(joined); earlier > 0 && from > p.First {
 		f.Usual = float64(earlier) / max(float64(from-p.First)/float64(window), 1)
 	}
-	f.Is = f.Recent >= need && float64(f.Recent) > set.Baseline*f.Usual
+	f.Is = f.Recent >= need && float64(f.Recent) > set.Baseline*f.Usual && 2*f.Young > f.Seen
 	return f
 }
 
-// Young returns the young accounts that joined within the window, for the
-// reason a person reads and the links the campaign work follows.
-func (p *Peers) Young(day int32, set Settings) []string {
-	from := day - int32(set.PeerWindow/(24*time.Hour)) + 1
-	var out []string
-	for _, m := range p.Members {
-		if m.Young && m.Day >= from && m.Day <= day {
-			out = append(out, m.Account)
-		}
-	}
-	return out
-}
-
-const peersVersion = 1
+const peersVersion = 2
 
 // Encode lays p out compactly.
 func (p *Peers) Encode(dst []byte) []byte {
@@ -103,6 +125,7 @@ func (p *Peers) Encode(dst []byte) []byte {
 	for _, m := range p.Members {
 		b = appendStr(b, m.Account)
 		b = binary.AppendVarint(b, int64(m.Day-p.First))
+		b = binary.AppendVarint(b, int64(m.Last-m.Day))
 		b = append(b, boolByte(m.Young))
 	}
 	return b
@@ -121,6 +144,7 @@ func DecodePeers(data []byte) (Peers, error) {
 	for range n {
 		m := Member{Account: r.str()}
 		m.Day = p.First + int32(r.varint())
+		m.Last = m.Day + int32(r.varint())
 		m.Young = r.byte() != 0
 		p.Members = append(p.Members, m)
 	}

@@ -182,18 +182,18 @@ func (b *loginBatch) observe(a *loginAccount) {
 	}
 }
 
-// peerOp is what a batch does to one peer set: the accounts that join it,
-// and the logins that judge it.
+// peerOp is what a batch does to one peer set: the logins that join it
+// (or come back to it), each judging it.
 type peerOp struct {
-	key    string
-	need   int
-	joins  []*loginWork
-	judges []*loginWork
+	key   string
+	need  int
+	joins []*loginWork
 }
 
 // peers joins the accounts that began signing in from an address or device
-// to its peer set, and judges the sets of young accounts' logins that wrote
-// anyway (so a farm's early members are caught at their next refresh).
+// to its peer set, and marks young accounts seen again when their login
+// writes anyway (at most once per refresh period); each such login judges
+// the set, so a farm's early members are caught when they come back.
 func (b *loginBatch) peers(ctx context.Context) {
 	set := b.p.c.Login
 	ops := map[string]*peerOp{}
@@ -212,22 +212,19 @@ func (b *loginBatch) peers(ctx context.Context) {
 			if w.change.Duplicate {
 				continue
 			}
+			// A young account's login that writes anyway also marks it
+			// seen today in its address's and device's sets, so that a
+			// farm's members are known by coming back day after day.
 			look := w.facts.Young && w.change.Write
 			if w.change.JoinNet || (look && !w.geo.Anonymous) {
 				w.ipKey = peerIPPrefix + b.p.c.Hasher.Sum("lip", w.lg.IP.String())
 				o := op(w.ipKey, set.FarmAccounts)
-				if w.change.JoinNet {
-					o.joins = append(o.joins, w)
-				}
-				o.judges = append(o.judges, w)
+				o.joins = append(o.joins, w)
 			}
 			if w.lg.DeviceID != "" && (w.change.JoinDevice || look) {
 				w.devKey = peerDevicePrefix + b.p.c.Hasher.Sum("dev", w.lg.DeviceID)
 				o := op(w.devKey, set.DeviceAccounts)
-				if w.change.JoinDevice {
-					o.joins = append(o.joins, w)
-				}
-				o.judges = append(o.judges, w)
+				o.joins = append(o.joins, w)
 			}
 		}
 	}
@@ -237,7 +234,7 @@ func (b *loginBatch) peers(ctx context.Context) {
 	failed := b.applyPeers(ctx, order)
 	for _, o := range order {
 		if err := failed[o]; err != nil {
-			for _, w := range o.judges {
+			for _, w := range o.joins {
 				b.failAccount(w.lg.AccountID, err)
 			}
 		}
@@ -253,12 +250,10 @@ func (b *loginBatch) applyPeers(ctx context.Context, ops []*peerOp) map[*peerOp]
 	pending := ops
 	for attempt := 1; len(pending) > 0; attempt++ {
 		keys := make([]string, len(pending))
-		joining := false
 		for i, o := range pending {
 			keys[i] = o.key
-			joining = joining || len(o.joins) > 0
 		}
-		recs, err := b.p.c.Store.Records(ctx, keys, joining)
+		recs, err := b.p.c.Store.Records(ctx, keys, true)
 		if err != nil {
 			for _, o := range pending {
 				failed[o] = fmt.Errorf("read peer sets: %w: %w", ErrTransient, err)
@@ -280,7 +275,7 @@ func (b *loginBatch) applyPeers(ctx context.Context, ops []*peerOp) map[*peerOp]
 				day := int32(w.lg.At.Unix() / 86400)
 				changed = ps.Join(w.lg.AccountID, day, w.facts.Young) || changed
 			}
-			for _, w := range o.judges {
+			for _, w := range o.joins {
 				f := ps.Judge(int32(w.lg.At.Unix()/86400), o.need, set)
 				if o.key == w.ipKey {
 					w.ipFarm = f

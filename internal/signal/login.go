@@ -82,11 +82,11 @@ var loginDefs = [nLogin]Def{
 	lClaimedCountry:   {"claimed_country", String, "country chosen in the signup form (\"\" if unknown)"},
 	lSignupAnon:       {"signup_anonymous", Bool, "the account signed up through an anonymizer (VPN, hosting, Tor, proxy)"},
 	lSignupScore:      {"signup_score", Int, "the score the account's signup reached (0 if unknown)"},
-	lIPAccounts:       {"ip_new_accounts", Int, "young accounts that began signing in from this address in the last 7 days (0 if not looked up)"},
+	lIPAccounts:       {"ip_new_accounts", Int, "young accounts living at this address: signed in from it on 2 days or more, the last within 7 days (0 if not looked up)"},
 	lIPUsual:          {"ip_usual_accounts", Double, "accounts that began signing in from this address per 7 days in its earlier history"},
-	lIPFarm:           {"laptop_farm", Bool, "ip_new_accounts reached the farm threshold, above 3x the address's own usual rate"},
-	lDeviceAccounts:   {"device_new_accounts", Int, "young accounts that began signing in from this device in the last 7 days (0 if not looked up)"},
-	lDeviceFarm:       {"device_farm", Bool, "device_new_accounts reached the farm threshold, above 3x the device's own usual rate"},
+	lIPFarm:           {"laptop_farm", Bool, "ip_new_accounts reached the farm threshold, above 3x the address's usual rate, young accounts most of those seen there"},
+	lDeviceAccounts:   {"device_new_accounts", Int, "young accounts signing in from this device on 2 days or more, the last within 7 days (0 if not looked up)"},
+	lDeviceFarm:       {"device_farm", Bool, "device_new_accounts reached the farm threshold, above 3x the device's usual rate, young accounts most of those seen on it"},
 }
 
 // NewLoginCatalog builds the catalog of login signals: what login rules are
