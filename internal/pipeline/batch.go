@@ -84,7 +84,7 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 		}
 		ev := events[i]
 		p.advance(eventTime(ev))
-		res.EventID, res.AccountID = ev.ID, ev.AccountID()
+		res.EventID, res.AccountID, res.Kind = ev.ID, ev.AccountID(), ev.Kind
 		if ev.Login != nil {
 			if r := ev.Login.Result; r != "" && r != "success" {
 				res.Skipped = "a sign-in that did not succeed is not scored"

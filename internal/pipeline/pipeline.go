@@ -71,6 +71,7 @@ type Result struct {
 	RecordID  string
 	EventID   string
 	AccountID string
+	Kind      event.Kind // "" when the record did not decode
 	Err       error
 
 	Verdict   Verdict
