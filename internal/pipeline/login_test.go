@@ -503,3 +503,38 @@ func TestLoginFaultAtEveryWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestLoginHistoryBounded: however many places, networks and devices an
+// account signs in from, its history stays one small record, and it
+// expires 60 days after its newest login, in both stores.
+func TestLoginHistoryBounded(t *testing.T) {
+	t.Parallel()
+	onEachStore(t, func(t *testing.T, st store, p *pipeline.Pipeline) {
+		start := now.Add(loginStart)
+		cities := []string{nyHome, londonHome, frankHome, bengaluru, beijing, moscow, chiHome, campus}
+		var recs []pipeline.Record
+		last := start
+		for i := range 300 {
+			last = start.Add(time.Duration(i) * 70 * time.Minute)
+			ip := cities[i%len(cities)]
+			ip = ip[:strings.LastIndex(ip, ".")] + fmt.Sprintf(".%d", 1+i%250)
+			recs = append(recs, loginRec(fmt.Sprintf("b-%d", i), "acc-roam", ip, fmt.Sprintf("dev-%d", i), last))
+		}
+		run(t, p, recs, 100)
+		got, err := st.Records(context.Background(), []string{"lgn#acc-roam"}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := got["lgn#acc-roam"]
+		if !ok {
+			t.Fatal("no login history")
+		}
+		if len(r.Data) > 1024 {
+			t.Errorf("history of %d bytes after 300 logins from everywhere, want at most 1 KB (one write unit)", len(r.Data))
+		}
+		newest := last.Truncate(time.Minute)
+		if want := newest.Add(60 * 24 * time.Hour).Unix(); r.Expires != want {
+			t.Errorf("expires %s, want %s (60 days after the newest login)", time.Unix(r.Expires, 0).UTC(), time.Unix(want, 0).UTC())
+		}
+	})
+}
