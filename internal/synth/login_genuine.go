@@ -97,6 +97,7 @@ func (g *gen) logins() {
 		}
 	}
 	sg.established()
+	sg.crowds()
 }
 
 // genuine adds the sign-ins of one genuine account, if its kind's sample
@@ -451,8 +452,16 @@ func (sg *signins) labMachines(n Network) []device {
 // hotel returns the address of one of a few hotels on block n: guests of
 // one hotel share its line.
 func (g *gen) hotel(r *rng, n Network) netip.Addr {
+	return g.hotelAddr(n, r.intn(hotelsPerBlock))
+}
+
+// hotelsPerBlock is how many hotels a residential block has.
+const hotelsPerBlock = 6
+
+// hotelAddr is the line of the k-th hotel of block n.
+func (g *gen) hotelAddr(n Network, k int) netip.Addr {
 	hosts := uint64(1)<<(32-n.Prefix.Bits()) - 2
-	return n.Addr(int(hash64(g.cfg.Seed, "hotels/"+n.Prefix.String(), uint64(r.intn(6))) % hosts))
+	return n.Addr(int(hash64(g.cfg.Seed, "hotels/"+n.Prefix.String(), uint64(k)) % hosts))
 }
 
 // localTime draws an instant in [from, to) between the local hours lo and
