@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// memberRefreshDays: a member known to come back has its last day moved
+// only once it is this old, so one seen every day costs a write every
+// third day; the farm window (7 days) still holds it.
+const memberRefreshDays = 3
+
 // MaxMembers bounds a peer set: past it the earliest joins are forgotten
 // (Total still counts them). A farm needs far fewer.
 const MaxMembers = 32
@@ -45,7 +50,7 @@ func (p *Peers) Join(account string, day int32, young bool) bool {
 	}
 	if i := slices.IndexFunc(p.Members, func(m Member) bool { return m.Account == account }); i >= 0 {
 		m := &p.Members[i]
-		if day <= m.Last && (!young || m.Young) {
+		if (day <= m.Last || (m.Last > m.Day && day-m.Last < memberRefreshDays)) && (!young || m.Young) {
 			return false
 		}
 		m.Last = max(m.Last, day)
