@@ -319,13 +319,9 @@ func checkFunctionAlarms(tpl template) problems {
 				p.add("%s: no alarm on AWS/Lambda %s", fn, name)
 			}
 		}
-		for ev, e := range mapOf(get(resources(tpl)[fn], "Properties", "Events")) {
-			switch get(e, "Type") {
-			case "SQS":
-				q := refTo(get(e, "Properties", "Queue"))
-				if len(watching(as, "AWS/SQS", "ApproximateAgeOfOldestMessage", map[string]string{"QueueName": "ref:" + q})) == 0 {
-					p.add("%s: no alarm on the ApproximateAgeOfOldestMessage of %s, the queue of its event %s", fn, q, ev)
-				}
+		for _, src := range queueSources(tpl) {
+			if src.function == fn && len(watching(as, "AWS/SQS", "ApproximateAgeOfOldestMessage", map[string]string{"QueueName": "ref:" + src.queue})) == 0 {
+				p.add("%s: no alarm on the ApproximateAgeOfOldestMessage of %s, the queue of its source %s", fn, src.queue, src.id)
 			}
 		}
 		for _, src := range streamSources(tpl) {
@@ -826,11 +822,15 @@ func TestMonitoringChecksFail(t *testing.T) {
 	}{
 		{"no errors alarm", func(t *testing.T, tpl template) { delete(resources(tpl), "SignupErrorsAlarm") }, "no alarm on AWS/Lambda Errors"},
 		{"no throttles alarm", func(t *testing.T, tpl template) { delete(resources(tpl), "SignupThrottlesAlarm") }, "no alarm on AWS/Lambda Throttles"},
-		{"no queue age alarm", func(t *testing.T, tpl template) { delete(resources(tpl), "SignupQueueAgeAlarm") }, "ApproximateAgeOfOldestMessage of SignupQueue"},
+		{"no queue age alarm", func(t *testing.T, tpl template) { delete(resources(tpl), "SignupQueueAgeAlarm") }, "ApproximateAgeOfOldestMessage of SignupQueue, the queue of its source SignupFunctionSignups"},
 		{"a stream without an iterator age alarm", func(t *testing.T, tpl template) {
-			events := mapOf(props(tpl, "SignupFunction")["Events"])
-			events["Logins"] = map[string]any{"Type": "Kinesis", "Properties": map[string]any{"Stream": "arn:aws:kinesis:eu-west-1:123456789012:stream/logins"}}
-		}, "IteratorAge"},
+			resources(tpl)["SignupLoginMapping"] = map[string]any{"Type": "AWS::Lambda::EventSourceMapping", "Properties": map[string]any{
+				"FunctionName": map[string]any{"Ref": "SignupFunction"}, "EventSourceArn": map[string]any{"Fn::GetAtt": []any{"LoginStream", "Arn"}}}}
+		}, "SignupFunction: no alarm on AWS/Lambda IteratorAge, for its stream source SignupLoginMapping"},
+		{"a queue mapping without a queue age alarm", func(t *testing.T, tpl template) {
+			resources(tpl)["LoginFailureMapping"] = map[string]any{"Type": "AWS::Lambda::EventSourceMapping", "Properties": map[string]any{
+				"FunctionName": map[string]any{"Ref": "LoginFunction"}, "EventSourceArn": map[string]any{"Fn::GetAtt": []any{"LoginFailureQueue", "Arn"}}}}
+		}, "LoginFunction: no alarm on the ApproximateAgeOfOldestMessage of LoginFailureQueue, the queue of its source LoginFailureMapping"},
 		{"no dead-letter alarm", func(t *testing.T, tpl template) { delete(resources(tpl), "SignupDeadLetterAlarm") }, "SignupDeadLetterQueue: no alarm on its depth"},
 		{"no iterator age alarm on the login stream", func(t *testing.T, tpl template) { delete(resources(tpl), "LoginIteratorAgeAlarm") },
 			"LoginFunction: no alarm on AWS/Lambda IteratorAge, for its stream source LoginStreamMapping"},

