@@ -316,3 +316,19 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestTorDeviceLinksNobody: Tor Browser makes its users look alike, so a
+// device id seen through Tor never joins a device's peer set.
+func TestTorDeviceLinksNobody(t *testing.T) {
+	tor := newYork
+	tor.Tor, tor.Hosting, tor.Anonymous = true, true, true
+	var s State
+	_, ch := s.Observe(in("a", t0, tor, 1, 42), DefaultSettings())
+	if ch.JoinDevice || ch.JoinNet {
+		t.Errorf("a login through Tor joins %+v", ch)
+	}
+	_, ch = s.Observe(in("b", t0.Add(time.Hour), newYork, 2, 43), DefaultSettings())
+	if !ch.JoinDevice || !ch.JoinNet {
+		t.Errorf("a direct login from a new device and network joins %+v, want both", ch)
+	}
+}

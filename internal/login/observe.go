@@ -170,7 +170,9 @@ func (s *State) Observe(in Input, set Settings) (Facts, Change) {
 	}
 	if in.Device != 0 {
 		f.NewDevice = touch(&s.Devices, in.Device, day, MaxDevices)
-		ch.JoinDevice = f.NewDevice
+		// Tor Browser makes its users look alike by design: a device id
+		// seen through Tor links nobody.
+		ch.JoinDevice = f.NewDevice && !g.Tor
 	}
 	if f.NewNet || f.NewDevice {
 		ch.Write = true

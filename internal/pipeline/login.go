@@ -221,7 +221,7 @@ func (b *loginBatch) peers(ctx context.Context) {
 				o := op(w.ipKey, set.FarmAccounts)
 				o.joins = append(o.joins, w)
 			}
-			if w.lg.DeviceID != "" && (w.change.JoinDevice || look) {
+			if w.lg.DeviceID != "" && (w.change.JoinDevice || (look && !w.geo.Tor)) {
 				w.devKey = peerDevicePrefix + b.p.c.Hasher.Sum("dev", w.lg.DeviceID)
 				o := op(w.devKey, set.DeviceAccounts)
 				o.joins = append(o.joins, w)
