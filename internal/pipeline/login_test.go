@@ -538,3 +538,50 @@ func TestLoginHistoryBounded(t *testing.T) {
 		}
 	})
 }
+
+// TestReleaseStandsAgainstLogins: a person's release stands against what
+// was known when they decided; a later login that brings new evidence
+// reopens the item, as review however high its score, and the same
+// evidence again does not.
+func TestReleaseStandsAgainstLogins(t *testing.T) {
+	t.Parallel()
+	onEachStore(t, func(t *testing.T, st store, p *pipeline.Pipeline) {
+		start := now.Add(loginStart)
+		recs := habit("acc-rel", nyHome, "dev-r", start, 16)
+		jump := start.Add(16*24*time.Hour + 9*time.Hour)
+		recs = append(recs, loginRec("r-us", "acc-rel", nyHome, "dev-r", jump),
+			loginRec("r-cn", "acc-rel", beijing, "dev-r", jump.Add(20*time.Minute)))
+		run(t, p, recs, 100)
+		it, ok := queued(t, st)["acc-rel"]
+		if !ok || it.Action != queue.Review {
+			t.Fatalf("after the jump: %+v, want a review item", it)
+		}
+		released, err := queue.Decide(it, queue.Released, "alice", "travels for work", jump.Add(2*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errs := st.PutQueueItems(context.Background(), []queue.Write{{Item: released, PrevVersion: it.Version}}); errs[0] != nil {
+			t.Fatal(errs[0])
+		}
+		// The same jump again, the next day: known when alice decided.
+		again := jump.Add(24 * time.Hour)
+		run(t, p, []pipeline.Record{loginRec("r-us2", "acc-rel", nyHome, "dev-r", again),
+			loginRec("r-cn2", "acc-rel", beijing, "dev-r", again.Add(20*time.Minute))}, 100)
+		if _, ok := queued(t, st)["acc-rel"]; ok {
+			t.Error("the same evidence after the release reopened the item")
+		}
+		// Three countries within the hour: new evidence, strong enough to
+		// suspend on its own, reopens the item as review.
+		third := again.Add(48 * time.Hour)
+		res := run(t, p, []pipeline.Record{loginRec("r-us3", "acc-rel", nyHome, "dev-r", third),
+			loginRec("r-cn3", "acc-rel", beijing, "dev-r", third.Add(20*time.Minute)),
+			loginRec("r-ru3", "acc-rel", moscow, "dev-r", third.Add(40*time.Minute))}, 100)
+		if last := res[len(res)-1]; last.Verdict != pipeline.Suspend {
+			t.Fatalf("three countries in 40 minutes: %s %v, want a suspend verdict", last.Verdict, rulesOf(last))
+		}
+		it, ok = queued(t, st)["acc-rel"]
+		if !ok || it.Action != queue.Review || it.DecidedBy != "alice" {
+			t.Errorf("after new evidence: %+v, want pending review that still says who released it", it)
+		}
+	})
+}
