@@ -193,6 +193,7 @@ var summaryFields = map[string]*regexp.Regexp{
 	"rejected":       regexp.MustCompile(`rejected (\d+)`),
 	"failed":         regexp.MustCompile(`failed (\d+)`),
 	"duplicates":     regexp.MustCompile(`duplicates (\d+)`),
+	"skipped":        regexp.MustCompile(`skipped (\d+)`),
 	"queued suspend": regexp.MustCompile(`queue pending: suspend (\d+)`),
 	"queued review":  regexp.MustCompile(`queue pending: suspend \d+, review (\d+)`),
 }
