@@ -30,7 +30,7 @@ Usage:
   abusectl rules signals [--kind signup|login] [--format json|table]  every signal a rule may use
   abusectl rules check [FILE] [--format json|table]  compile and type-check a rules file (default: the embedded rules)
   abusectl rules show [--kind signup|login]  print the embedded rules
-  abusectl state show KIND VALUE             the windows, baseline and recent accounts behind a count
+  abusectl state show KIND VALUE             the windows, baseline and recent accounts behind a count (KIND login: an account's login history)
   abusectl --version                         the module version and VCS revision of this build
 
 Queue commands open an existing store (--db FILE, default abusectl.db; "make

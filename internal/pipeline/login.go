@@ -447,3 +447,7 @@ func (b *loginBatch) report(ctx context.Context) {
 		}
 	}
 }
+
+// LoginKey is the key of an account's login history among the versioned
+// records, for tools that show it.
+func LoginKey(accountID string) string { return loginPrefix + accountID }
