@@ -483,7 +483,7 @@ func TestHandlerUnsupported(t *testing.T) {
 		payload string
 		reason  string // in the error
 	}{
-		{"empty object", `{}`, "neither Kinesis Records nor an EventBridge detail-type"},
+		{"empty object", `{}`, "neither aws:kinesis Records nor an EventBridge detail-type"},
 		{"array", `[]`, "not a JSON object"},
 		{"string", `"hello"`, "not a JSON object"},
 		{"null", `null`, "neither"},

@@ -3,15 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/mailtrust/abusescan/internal/invoke"
-	"github.com/mailtrust/abusescan/internal/metrics"
-	"github.com/mailtrust/abusescan/internal/pipeline"
 )
 
 // Names under which the function's metrics are published. The Function
@@ -24,76 +19,30 @@ const (
 
 // errUnsupported is returned for a payload that is neither an SQS event nor
 // an EventBridge event: the function is wired to something it cannot read.
-var errUnsupported = errors.New("unsupported trigger")
-
-// trigger is the shape of the payload, read before anything else.
-type trigger struct {
-	Records *[]struct {
-		EventSource string `json:"eventSource"`
-	} `json:"Records"`
-	DetailType *string `json:"detail-type"`
-}
-
-// newHandler returns the Lambda handler. It only translates: an SQS batch
-// (one record per message, failures reported per message) or a direct
-// EventBridge event (one record, failure returned as the invocation's error)
-// goes to p, and p's results go back to the trigger. Every invocation logs
-// one summary line to log and writes its metrics to metricsOut.
-func newHandler(p invoke.Processor, log *slog.Logger, metricsOut io.Writer) func(ctx context.Context, raw json.RawMessage) (any, error) {
-	return func(ctx context.Context, raw json.RawMessage) (any, error) {
-		start := time.Now()
-		inv := invoke.Start(ctx, log)
-		var resp any
-		kind, err := classify(raw)
-		inv.Trigger = kind
-		switch kind {
-		case triggerSQS:
-			resp = inv.SQS(ctx, p, raw)
-		case triggerEventBridge:
-			// The event is itself the envelope: one record.
-			id := invoke.RequestID(ctx)
-			if id == "" {
-				id = "eventbridge"
-			}
-			err = inv.One(ctx, p, pipeline.Record{ID: id, Body: raw})
-		}
-		if kind != triggerUnsupported {
-			if werr := metrics.Write(metricsOut, metricNamespace, metricFunction, start, inv.Summary); werr != nil {
-				inv.MetricsErr = werr
-			}
-		}
-		inv.LogSummary(ctx, time.Since(start), err)
-		return resp, err
-	}
-}
+var errUnsupported = invoke.ErrUnsupported
 
 // Triggers, as the summary line names them.
 const (
 	triggerSQS         = "sqs"
-	triggerEventBridge = "eventbridge"
-	triggerUnsupported = "unsupported"
+	triggerEventBridge = invoke.TriggerEventBridge
+	triggerUnsupported = invoke.TriggerUnsupported
 )
 
-// classify tells an SQS event from a direct EventBridge event; anything
-// else is triggerUnsupported, with an error wrapping errUnsupported.
-func classify(raw json.RawMessage) (string, error) {
-	var t trigger
-	if err := json.Unmarshal(raw, &t); err != nil {
-		return triggerUnsupported, fmt.Errorf("%w: payload is not a JSON object", errUnsupported)
-	}
-	switch {
-	case t.Records != nil:
-		if len(*t.Records) == 0 {
-			return triggerUnsupported, fmt.Errorf("%w: empty Records", errUnsupported)
-		}
-		for _, r := range *t.Records {
-			if r.EventSource != "aws:sqs" {
-				return triggerUnsupported, fmt.Errorf("%w: record from event source %.32q", errUnsupported, r.EventSource)
-			}
-		}
-		return triggerSQS, nil
-	case t.DetailType != nil:
-		return triggerEventBridge, nil
-	}
-	return triggerUnsupported, fmt.Errorf("%w: neither SQS Records nor an EventBridge detail-type", errUnsupported)
+// sqsBatch is the function's batch trigger.
+var sqsBatch = invoke.Batch{Name: triggerSQS, Source: "aws:sqs",
+	Run: func(ctx context.Context, inv *invoke.Invocation, p invoke.Processor, raw json.RawMessage) (any, error) {
+		return inv.SQS(ctx, p, raw), nil
+	}}
+
+// newHandler returns the Lambda handler (invoke.Handler): an SQS batch (one
+// record per message, failures reported per message) or a direct
+// EventBridge event (one record, failure returned as the invocation's
+// error) goes to p, and p's results go back to the trigger. Every
+// invocation logs one summary line to log and writes its metrics to
+// metricsOut.
+func newHandler(p invoke.Processor, log *slog.Logger, metricsOut io.Writer) func(ctx context.Context, raw json.RawMessage) (any, error) {
+	return invoke.Handler(p, log, metricsOut, metricNamespace, metricFunction, sqsBatch)
 }
+
+// classify tells an SQS event from a direct EventBridge event.
+func classify(raw json.RawMessage) (string, error) { return sqsBatch.Classify(raw) }
