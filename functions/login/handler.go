@@ -58,6 +58,3 @@ var kinesisBatch = invoke.Batch{Name: triggerKinesis, Source: "aws:kinesis",
 func newHandler(p invoke.Processor, log *slog.Logger, metricsOut io.Writer) func(ctx context.Context, raw json.RawMessage) (any, error) {
 	return invoke.Handler(p, log, metricsOut, metricNamespace, metricFunction, kinesisBatch)
 }
-
-// classify tells a Kinesis event from a direct EventBridge event.
-func classify(raw json.RawMessage) (string, error) { return kinesisBatch.Classify(raw) }

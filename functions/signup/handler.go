@@ -43,6 +43,3 @@ var sqsBatch = invoke.Batch{Name: triggerSQS, Source: "aws:sqs",
 func newHandler(p invoke.Processor, log *slog.Logger, metricsOut io.Writer) func(ctx context.Context, raw json.RawMessage) (any, error) {
 	return invoke.Handler(p, log, metricsOut, metricNamespace, metricFunction, sqsBatch)
 }
-
-// classify tells an SQS event from a direct EventBridge event.
-func classify(raw json.RawMessage) (string, error) { return sqsBatch.Classify(raw) }
