@@ -26,6 +26,7 @@ Usage:
   abusectl queue list [--status S] [--action A] [--limit N] [--format json|table]
   abusectl queue show ACCOUNT_ID
   abusectl queue release|dismiss|apply ACCOUNT_ID --by NAME --note TEXT
+  abusectl serve [--addr 127.0.0.1:8080] [--by NAME]  the review page over the store, on loopback
   abusectl backtest [flags] [FILE.jsonl --labels FILE.labels.jsonl]
   abusectl rules signals [--kind signup|login] [--format json|table]  every signal a rule may use
   abusectl rules check [FILE] [--format json|table]  compile and type-check a rules file (default: the embedded rules)
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdReplay(ctx, args[1:], stdin, stdout, stderr, getenv, now)
 	case "queue":
 		err = cmdQueue(ctx, args[1:], stdout, stderr, getenv, now)
+	case "serve":
+		err = cmdServe(ctx, args[1:], stdout, stderr, getenv, now)
 	case "backtest":
 		err = cmdBacktest(ctx, args[1:], stdout, stderr, getenv)
 	case "rules":
