@@ -33,12 +33,19 @@ const (
 	attrRulesVersion   = "rulesVersion"
 	attrDecidedBy      = "decidedBy"
 	attrNote           = "note"
+	attrHistory        = "history"
 
 	attrRule   = "rule"
 	attrPoints = "points"
 	attrDetail = "detail"
 	attrKey    = "key"
 	attrSize   = "size"
+
+	// A history entry's attributes, besides attrNote and attrVersion.
+	attrAt   = "at"
+	attrBy   = "by"
+	attrFrom = "from"
+	attrTo   = "to"
 )
 
 // QueueItems reads queue items; absent ones are absent from the map.
@@ -212,7 +219,8 @@ func (s *Store) queryPartition(ctx context.Context, key string, limit int) ([]in
 }
 
 // queueItem lays it out as spec/queue.md says. Optional strings, an empty
-// event id set and a nil cluster are left out.
+// event id set, an empty history and a nil cluster are left out; so are
+// the empty strings of reasons and history entries (the creation's from).
 func queueItem(it queue.Item) map[string]types.AttributeValue {
 	item := map[string]types.AttributeValue{
 		attrQueueAccountID: avS(it.AccountID),
@@ -256,7 +264,26 @@ func queueItem(it queue.Item) map[string]types.AttributeValue {
 	if it.ExpiresAt > 0 {
 		item[attrExpires] = avN(it.ExpiresAt)
 	}
+	if len(it.History) > 0 {
+		item[attrHistory] = historyValue(it.History)
+	}
 	return item
+}
+
+// historyValue lays out an item's history: an L of M, oldest first, times
+// as RFC 3339 in UTC to the millisecond like the item's own.
+func historyValue(h []queue.Change) types.AttributeValue {
+	l := make([]types.AttributeValue, len(h))
+	for i, c := range h {
+		m := map[string]types.AttributeValue{attrAt: avS(formatTime(c.At)), attrVersion: avN(c.Version)}
+		for name, v := range map[string]string{attrBy: c.By, attrFrom: c.From, attrTo: c.To, attrNote: c.Note} {
+			if v != "" {
+				m[name] = avS(v)
+			}
+		}
+		l[i] = &types.AttributeValueMemberM{Value: m}
+	}
+	return &types.AttributeValueMemberL{Value: l}
 }
 
 func uniqueSorted(ss []string) []string {
@@ -322,6 +349,27 @@ func queueItemFrom(item map[string]types.AttributeValue) (queue.Item, error) {
 		it.EventIDs = uniqueSorted(v.Value)
 	default:
 		return queue.Item{}, fmt.Errorf("attribute %s: want SS, got %T", attrEventIDs, v)
+	}
+	switch v := item[attrHistory].(type) {
+	case nil:
+	case *types.AttributeValueMemberL:
+		for i, e := range v.Value {
+			m, ok := e.(*types.AttributeValueMemberM)
+			if !ok {
+				return queue.Item{}, fmt.Errorf("attribute %s[%d]: want M, got %T", attrHistory, i, e)
+			}
+			r := reader{item: m.Value}
+			c := queue.Change{
+				At: r.time(attrAt), By: r.s(attrBy), From: r.s(attrFrom), To: r.s(attrTo),
+				Note: r.s(attrNote), Version: r.n(attrVersion),
+			}
+			if r.err != nil {
+				return queue.Item{}, fmt.Errorf("attribute %s[%d]: %w", attrHistory, i, r.err)
+			}
+			it.History = append(it.History, c)
+		}
+	default:
+		return queue.Item{}, fmt.Errorf("attribute %s: want L, got %T", attrHistory, v)
 	}
 	return it, nil
 }

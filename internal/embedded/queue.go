@@ -103,10 +103,20 @@ func putItem(items, index *bolt.Bucket, w queue.Write) error {
 }
 
 // normalize gives an item the form both stores keep: times in UTC to the
-// millisecond, event ids as a sorted set, nil for empty lists.
+// millisecond (the history's too), event ids as a sorted set, nil for
+// empty lists.
 func normalize(it queue.Item) queue.Item {
 	it.CreatedAt = it.CreatedAt.UTC().Truncate(time.Millisecond)
 	it.UpdatedAt = it.UpdatedAt.UTC().Truncate(time.Millisecond)
+	if len(it.History) == 0 {
+		it.History = nil
+	} else {
+		// A copy: the caller's item keeps its own.
+		it.History = slices.Clone(it.History)
+		for i := range it.History {
+			it.History[i].At = it.History[i].At.UTC().Truncate(time.Millisecond)
+		}
+	}
 	if len(it.Reasons) == 0 {
 		it.Reasons = nil
 	}
@@ -124,6 +134,9 @@ func decodeItem(v []byte) (queue.Item, error) {
 		return queue.Item{}, err
 	}
 	it.CreatedAt, it.UpdatedAt = it.CreatedAt.UTC(), it.UpdatedAt.UTC()
+	for i := range it.History {
+		it.History[i].At = it.History[i].At.UTC()
+	}
 	return it, nil
 }
 

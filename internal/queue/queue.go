@@ -204,6 +204,58 @@ type Item struct {
 	// (the table's TTL); 0 while it is pending. Reasons quote addresses and
 	// usernames, which are kept only as long as appeals and audits need.
 	ExpiresAt int64 `json:"expiresAt,omitempty"`
+	// History is the item's audit trail (the contract's optional
+	// `history`): one Change per change of its status or action, by the
+	// scanner, the enforcer or a person, oldest first; append-only,
+	// bounded by MaxHistory (the creation is always kept).
+	History []Change `json:"history,omitempty"`
+}
+
+// Change is one entry of an item's history: what an appeal or an audit
+// asks (who suspended or released this account, when, and why).
+type Change struct {
+	At time.Time `json:"at"`
+	// By is who changed it: ByScanner, ByEnforcer, or a person's identity
+	// (as abusectl's --by or the review page's caller gives it).
+	By string `json:"by"`
+	// From and To are the status and action, "pending/review"; From is ""
+	// when the item was created.
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Note is why: the scanner's names the event, a person's is theirs.
+	Note string `json:"note,omitempty"`
+	// Version is the item's version after the change.
+	Version int64 `json:"version"`
+}
+
+// Who changes items besides people.
+const (
+	ByScanner  = "scanner"
+	ByEnforcer = "enforcer"
+)
+
+// MaxHistory bounds an item's history: past it, the oldest entries after
+// the creation are dropped.
+const MaxHistory = 50
+
+// State names an item's status and action as history records them.
+func (it Item) State() string { return string(it.Status) + "/" + string(it.Action) }
+
+// record appends to next's history the change from prev ("" for none) to
+// next's state, if there is one. by and note come from people and events:
+// they are escaped and bounded as a reason's detail (Detail), so that a
+// full history always fits the item and prints as what it holds.
+func record(next *Item, prev, by, note string, at time.Time) {
+	to := next.State()
+	if prev == to {
+		return
+	}
+	c := Change{At: at, By: Detail(by), From: prev, To: to, Note: Detail(note), Version: next.Version}
+	h := append(slices.Clone(next.History), c)
+	if len(h) > MaxHistory {
+		h = append(h[:1], h[len(h)-MaxHistory+1:]...)
+	}
+	next.History = h
 }
 
 // ClosedRetention is how long an item is kept after it is applied,
@@ -277,12 +329,14 @@ type Proposal struct {
 // person closed the item and p is no later than their decision (see reopen).
 func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 	if cur == nil {
-		return Item{
+		it := Item{
 			AccountID: p.AccountID, Action: p.Action, Status: Pending,
 			Score: clampScore(p.Score), Reasons: boundReasons(slices.Clone(p.Reasons)),
 			Cluster: p.Cluster, EventIDs: []string{p.EventID},
 			CreatedAt: p.At, UpdatedAt: p.At, Version: 1, RulesVersion: p.RulesVersion,
-		}, true
+		}
+		record(&it, "", ByScanner, "raised by event "+p.EventID, p.At)
+		return it, true
 	}
 	if slices.Contains(cur.EventIDs, p.EventID) {
 		return *cur, false
@@ -326,6 +380,7 @@ func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 	next.UpdatedAt = laterOf(cur.UpdatedAt, p.At)
 	next.RulesVersion = cmp.Or(p.RulesVersion, cur.RulesVersion)
 	next.Version = cur.Version + 1
+	record(&next, cur.State(), ByScanner, "raised by event "+p.EventID, next.UpdatedAt)
 	return next, true
 }
 
@@ -352,6 +407,7 @@ func reopen(cur *Item, p Proposal) (Item, bool) {
 	next.UpdatedAt = p.At
 	next.RulesVersion = cmp.Or(p.RulesVersion, cur.RulesVersion)
 	next.Version = cur.Version + 1
+	record(&next, cur.State(), ByScanner, "reopened by event "+p.EventID+", after the decision", p.At)
 	return next, true
 }
 
@@ -373,6 +429,22 @@ func Decide(cur Item, to Status, by, note string, at time.Time) (Item, error) {
 	next.UpdatedAt = laterOf(cur.UpdatedAt, at)
 	next.ExpiresAt = next.UpdatedAt.Add(ClosedRetention).Unix()
 	next.Version = cur.Version + 1
+	record(&next, cur.State(), by, note, next.UpdatedAt)
+	return next, nil
+}
+
+// Hold turns a pending suspension into a review, for an enforcer that will
+// not suspend the account itself (a cap reached, the endpoint refusing it):
+// a person decides. by and note say who and why.
+func Hold(cur Item, by, note string, at time.Time) (Item, error) {
+	if cur.Status != Pending || cur.Action != Suspend {
+		return cur, fmt.Errorf("hold %s: %w", cur.State(), ErrTransition)
+	}
+	next := cur
+	next.Action = Review
+	next.UpdatedAt = laterOf(cur.UpdatedAt, at)
+	next.Version = cur.Version + 1
+	record(&next, cur.State(), by, note, next.UpdatedAt)
 	return next, nil
 }
 

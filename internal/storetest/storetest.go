@@ -6,8 +6,9 @@
 // Beyond pipeline.Store's own comments, the contract says:
 //   - A delta has window.Apply's effect, and makes its key present even when
 //     it changes nothing; deltas of one key in one call have no defined order.
-//   - Queue times are kept to the millisecond, in UTC; EventIDs are a set and
-//     come back sorted; empty Reasons and EventIDs come back nil.
+//   - Queue times are kept to the millisecond, in UTC, the history's too;
+//     EventIDs are a set and come back sorted; empty Reasons, EventIDs and
+//     History come back nil.
 //   - Reads see every write that returned before them, eventually
 //     consistent reads of versioned records included (dynalite and the
 //     embedded store are always consistent; DynamoDB is not).
@@ -77,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"QueueVersions", testQueueVersions},
 		{"QueueRace", testQueueRace},
 		{"QueueRoundTrip", testQueueRoundTrip},
+		{"QueueHistory", testQueueHistory},
 		{"ListQueue", testListQueue},
 		{"Records", testRecords},
 		{"ManyRecords", testManyRecords},
@@ -685,6 +687,17 @@ func testQueueRoundTrip(t *testing.T, s Store) {
 	nanos.UpdatedAt = time.Date(2025, 3, 1, 13, 0, 0, 999999999, time.FixedZone("CET", 3600))
 	zeroCluster := item("acc-zero-cluster", queue.Review, queue.Pending, at)
 	zeroCluster.Cluster = &queue.Cluster{}
+	// The audit trail: the creation (from nothing), a person's decision
+	// with a note, a change with neither who nor why.
+	full.History = []queue.Change{
+		{At: at.Add(1500 * time.Millisecond), By: queue.ByScanner, To: "pending/review", Note: "raised by event evt-a", Version: 1},
+		{At: at.Add(time.Hour), By: queue.ByScanner, From: "pending/review", To: "pending/suspend", Note: "raised by event evt-b", Version: 4},
+		{At: at.Add(25 * time.Hour), By: "suspender@platform", From: "pending/suspend", To: "applied/suspend", Note: "auto: ümlaut & \"quotes\" \\u202e", Version: 16},
+		{At: at.Add(25*time.Hour + 7*time.Millisecond), From: "applied/suspend", To: "applied/review", Version: 17},
+	}
+	emptyStrings.History = []queue.Change{}
+	// History times have the item times' precision and zone.
+	nanos.History = []queue.Change{{At: nanos.UpdatedAt, By: queue.ByEnforcer, From: "pending/suspend", To: "pending/review", Version: 1}}
 
 	put(t, s, queue.Write{Item: full}, queue.Write{Item: bare}, queue.Write{Item: emptyStrings},
 		queue.Write{Item: nanos}, queue.Write{Item: zeroCluster})
@@ -693,9 +706,11 @@ func testQueueRoundTrip(t *testing.T, s Store) {
 	wantFull.EventIDs = []string{"evt-a", "evt-b", "evt-c"}
 	wantEmpty := emptyStrings
 	wantEmpty.EventIDs = nil
+	wantEmpty.History = nil
 	wantNanos := nanos
 	wantNanos.CreatedAt = at.Add(123 * time.Millisecond)
 	wantNanos.UpdatedAt = time.Date(2025, 3, 1, 12, 0, 0, 999000000, time.UTC)
+	wantNanos.History = []queue.Change{{At: wantNanos.UpdatedAt, By: queue.ByEnforcer, From: "pending/suspend", To: "pending/review", Version: 1}}
 	want := map[string]queue.Item{
 		full.AccountID: wantFull, bare.AccountID: bare, emptyStrings.AccountID: wantEmpty,
 		nanos.AccountID: wantNanos, zeroCluster.AccountID: zeroCluster,
@@ -723,6 +738,91 @@ func testQueueRoundTrip(t *testing.T, s Store) {
 	if d := diffItem(listed[0], wantFull); d != "" {
 		t.Errorf("ListQueue: %s", d)
 	}
+	// The caller's item is not changed by the write.
+	if !full.History[0].At.Equal(at.Add(1500*time.Millisecond)) || nanos.History[0].At.Location() == time.UTC {
+		t.Error("PutQueueItems changed the history of the item it was given")
+	}
+}
+
+// testQueueHistory: the audit trail written by queue's own changes comes
+// back whole through a decision, a reopening and later raises, and a full
+// one (queue.MaxHistory entries, every note and author at its bound, the
+// item's other lists full too) fits in an item.
+func testQueueHistory(t *testing.T, s Store) {
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	p := func(event string, a queue.Action, at time.Time) queue.Proposal {
+		return queue.Proposal{
+			AccountID: "acc-h", Action: a, Score: 90, EventID: event, At: at,
+			Reasons: []queue.Reason{{Rule: "rule_" + event, Points: 40, Detail: "evidence of " + event}},
+		}
+	}
+	// write stores next over cur and checks it reads back as written.
+	write := func(cur *queue.Item, next queue.Item) queue.Item {
+		t.Helper()
+		var prev int64
+		if cur != nil {
+			prev = cur.Version
+		}
+		put(t, s, queue.Write{Item: next, PrevVersion: prev})
+		got := readItem(t, s, next.AccountID)
+		if d := diffItem(got, next); d != "" {
+			t.Fatalf("version %d: %s", next.Version, d)
+		}
+		return got
+	}
+	raise := func(cur *queue.Item, p queue.Proposal) queue.Item {
+		t.Helper()
+		next, changed := queue.Raise(cur, p)
+		if !changed {
+			t.Fatalf("queue.Raise(%s) changed nothing", p.EventID)
+		}
+		return write(cur, next)
+	}
+	it := raise(nil, p("evt-1", queue.Review, at.Add(123*time.Millisecond)))
+	it = raise(&it, p("evt-2", queue.Suspend, at.Add(time.Minute)))
+	released, err := queue.Decide(it, queue.Released, "alice@trust", "verified by phone \u202e", at.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	it = write(&it, released)
+	it = raise(&it, p("evt-3", queue.Review, at.Add(2*time.Hour)))
+	it = raise(&it, p("evt-4", queue.Suspend, at.Add(3*time.Hour)))
+	var tos []string
+	for _, c := range it.History {
+		tos = append(tos, c.By+" "+c.To)
+	}
+	want := []string{"scanner pending/review", "scanner pending/suspend", "alice@trust released/suspend", "scanner pending/review", "scanner pending/suspend"}
+	if !slices.Equal(tos, want) {
+		t.Errorf("history %q, want %q", tos, want)
+	}
+
+	t.Run("full", func(t *testing.T) {
+		long := strings.Repeat("\u202e\x1b", queue.MaxDetailBytes) // escaped, each character is 6 bytes
+		big := item("acc-big", queue.Suspend, queue.Pending, at)
+		big.Reasons = nil
+		for i := range queue.MaxReasons {
+			big.Reasons = append(big.Reasons, queue.Reason{Rule: fmt.Sprintf("rule_%02d_%s", i, strings.Repeat("r", 40)), Points: 100 - i, Detail: queue.Detail(long)})
+		}
+		big.EventIDs = nil
+		for i := range queue.MaxEventIDs {
+			big.EventIDs = append(big.EventIDs, fmt.Sprintf("%08d-b417-40f2-86ad-028ff6a0b073", i))
+		}
+		for i := range queue.MaxHistory {
+			big.History = append(big.History, queue.Change{
+				At: at.Add(time.Duration(i) * time.Minute), By: queue.Detail(long), From: "dismissed/suspend", To: "released/suspend",
+				Note: queue.Detail(long), Version: int64(i + 1),
+			})
+		}
+		big.Version = queue.MaxHistory
+		big.DecidedBy, big.Note, big.RulesVersion = queue.Detail(long), queue.Detail(long), "rules-2025-03-01"
+		if n := len(big.History[0].Note); n < queue.MaxDetailBytes-6 {
+			t.Fatalf("a note of %d bytes: the test does not reach the bound", n)
+		}
+		put(t, s, queue.Write{Item: big})
+		if d := diffItem(readItem(t, s, big.AccountID), big); d != "" {
+			t.Errorf("a full item: %s", d)
+		}
+	})
 }
 
 func testListQueue(t *testing.T, s Store) {
@@ -862,6 +962,24 @@ func diffItem(got, want queue.Item) string {
 		diffs = append(diffs, "times not in UTC")
 	}
 	got.CreatedAt, got.UpdatedAt, want.CreatedAt, want.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if len(got.History) != len(want.History) {
+		diffs = append(diffs, fmt.Sprintf("history of %d entries, want %d", len(got.History), len(want.History)))
+	} else {
+		got.History, want.History = slices.Clone(got.History), slices.Clone(want.History)
+		for i := range got.History {
+			g, w := &got.History[i], &want.History[i]
+			if !g.At.Equal(w.At) {
+				diffs = append(diffs, fmt.Sprintf("history[%d].At %v, want %v", i, g.At, w.At))
+			}
+			if g.At.Location() != time.UTC {
+				diffs = append(diffs, fmt.Sprintf("history[%d].At not in UTC", i))
+			}
+			g.At, w.At = time.Time{}, time.Time{}
+		}
+	}
+	if len(want.History) == 0 {
+		want.History = nil
+	}
 	if len(want.Reasons) == 0 {
 		want.Reasons = nil
 	}
