@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/queue"
@@ -15,7 +17,7 @@ import (
 
 func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: queue list|show|release|dismiss|apply", errUsage)
+		return fmt.Errorf("%w: queue list|show|history|release|dismiss|apply", errUsage)
 	}
 	sub, rest := args[0], args[1:]
 	if isHelp(sub) {
@@ -74,6 +76,27 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return err
 		}
 		return writeItems(stdout, []queue.Item{it}, *pretty)
+	case "history":
+		format := fs.String("format", "json", "json (JSON Lines, one change a line) or table (for people: the reasons, event ids and changes; text escaped)")
+		if err := parseInterleaved(fs, rest, 1); err != nil {
+			return err
+		}
+		if *format != "json" && *format != "table" {
+			return fmt.Errorf("%w: --format %q: want json or table", errUsage, *format)
+		}
+		st, closeStore, err := sf.open(ctx, false)
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+		it, err := st.QueueItem(ctx, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		if *format == "table" {
+			return WriteHistoryTable(stdout, it)
+		}
+		return writeChanges(stdout, it.History, *pretty)
 	case "release", "dismiss", "apply":
 		by := fs.String("by", "", "who decided (required)")
 		note := fs.String("note", "", "why (required)")
@@ -95,7 +118,68 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		return writeItems(stdout, []queue.Item{it}, *pretty)
 	}
-	return fmt.Errorf("%w: unknown queue command %q: want list, show, release, dismiss or apply", errUsage, sub)
+	return fmt.Errorf("%w: unknown queue command %q: want list, show, history, release, dismiss or apply", errUsage, sub)
+}
+
+// writeChanges writes an item's history as JSON Lines, one change a line,
+// oldest first, or indented when pretty.
+func writeChanges(w io.Writer, h []queue.Change, pretty bool) error {
+	indent := ""
+	if pretty {
+		indent = "  "
+	}
+	bw := bufio.NewWriter(w)
+	for _, c := range h {
+		if err := WriteJSON(bw, c, indent); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// historyTime is how the history table shows times: as the stores keep them.
+const historyTime = "2006-01-02T15:04:05.000Z"
+
+// WriteHistoryTable writes what an appeal asks of an item, for people: the
+// account and where it stands, the evidence it holds now (every reason and
+// the ids of the events that raised it), then its history oldest first:
+// when, who, from and to, the version and why. Every string is escaped.
+func WriteHistoryTable(w io.Writer, it queue.Item) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "ACCOUNT\t%s\n", Escape(it.AccountID))
+	fmt.Fprintf(tw, "NOW\t%s, version %d, score %d, updated %s\n", Escape(it.State()), it.Version, it.Score, it.UpdatedAt.UTC().Format(historyTime))
+	label := "REASONS"
+	for _, r := range it.Reasons {
+		fmt.Fprintf(tw, "%s\t%d %s: %s\n", label, r.Points, Escape(r.Rule), Escape(r.Detail))
+		label = ""
+	}
+	if label != "" {
+		fmt.Fprintf(tw, "%s\t(none)\n", label)
+	}
+	label = "EVENTS"
+	for _, id := range it.EventIDs {
+		fmt.Fprintf(tw, "%s\t%s\n", label, Escape(id))
+		label = ""
+	}
+	if label != "" {
+		fmt.Fprintf(tw, "%s\t(none)\n", label)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if len(it.History) == 0 {
+		_, err := fmt.Fprintln(w, "no history: the item was written before history was kept")
+		return err
+	}
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "AT\tBY\tFROM\tTO\tVERSION\tNOTE")
+	for _, c := range it.History {
+		from := cmp.Or(c.From, "-")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", c.At.UTC().Format(historyTime), Escape(cmp.Or(c.By, "-")),
+			Escape(from), Escape(c.To), c.Version, Escape(c.Note))
+	}
+	return tw.Flush()
 }
 
 // writeItems writes items as JSON Lines, or indented when pretty.
