@@ -18,8 +18,19 @@ demo:
 		testdata/scenarios/demo.jsonl
 	@echo "(queue kept in $(DEMO_DB): try 'go run ./cmd/abusectl queue list --db $(DEMO_DB) --action suspend')" >&2
 
-## test: every check and test; installs the pinned dynalite itself.
-test: infra/node_modules lint unit
+## test: every check and test; installs the pinned dynalite and, when it is
+## missing, Debian's chromium (the review page's browser test) itself.
+test: infra/node_modules browser lint unit
+
+# browser: Debian's chromium at /usr/bin/chromium, which the review page's
+# browser test (internal/review) drives headless; it fails without it in CI.
+# apt-get as root, or through sudo.
+.PHONY: browser
+browser:
+	@test -x /usr/bin/chromium || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 infra/node_modules: infra/package-lock.json
 	npm ci --prefix infra --no-audit --no-fund --loglevel=error
@@ -62,6 +73,7 @@ backtest:
 build:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -o bin/signup/bootstrap ./functions/signup
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -o bin/login/bootstrap ./functions/login
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -o bin/review/bootstrap ./functions/review
 	$(GO) build -o bin/abusectl ./cmd/abusectl
 
 ## install: put abusectl in $(go env GOPATH)/bin, which must be on PATH.
