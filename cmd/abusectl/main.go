@@ -26,6 +26,7 @@ Usage:
   abusectl queue list [--status S] [--action A] [--limit N] [--format json|table]
   abusectl queue show ACCOUNT_ID
   abusectl queue release|dismiss|apply ACCOUNT_ID --by NAME --note TEXT
+  abusectl queue history ACCOUNT_ID [--format json|table]  who changed the item, when, from what to what, and why
   abusectl serve [--addr 127.0.0.1:8080] [--by NAME]  the review page over the store, on loopback
   abusectl backtest [flags] [FILE.jsonl --labels FILE.labels.jsonl]
   abusectl rules signals [--kind signup|login] [--format json|table]  every signal a rule may use

@@ -295,9 +295,12 @@ func checkDecided(t *testing.T, got, before queue.Item, status queue.Status, by,
 	if wantExp := got.UpdatedAt.Add(queue.ClosedRetention).Unix(); got.ExpiresAt != wantExp {
 		t.Errorf("expiresAt %d, want %d (updatedAt + retention)", got.ExpiresAt, wantExp)
 	}
-	// Nothing but the decision changes.
+	// Nothing but the decision changes, and the history records it.
 	want := before
 	want.Status, want.DecidedBy, want.Note, want.Version, want.UpdatedAt, want.ExpiresAt = got.Status, got.DecidedBy, got.Note, got.Version, got.UpdatedAt, got.ExpiresAt
+	want.History = append(slices.Clone(before.History), queue.Change{
+		At: got.UpdatedAt, By: by, From: before.State(), To: got.State(), Note: note, Version: got.Version,
+	})
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("decision changed more than the status:\n got %+v\nwant %+v", got, want)
 	}
