@@ -434,6 +434,7 @@ func TestSpecLimitsMatchCode(t *testing.T) {
 		{"spec/queue.md", "queue.MaxReasons", strconv.Itoa(queue.MaxReasons)},
 		{"spec/queue.md", "queue.MaxDetailBytes", strconv.Itoa(queue.MaxDetailBytes)},
 		{"spec/queue.md", "queue.MaxEventIDs", strconv.Itoa(queue.MaxEventIDs)},
+		{"spec/queue.md", "queue.MaxHistory", strconv.Itoa(queue.MaxHistory)},
 		{"spec/queue.md", "queue.Shards", strconv.Itoa(queue.Shards)},
 		{"spec/queue.md", "queue.ClosedRetention", days(queue.ClosedRetention)},
 	}
