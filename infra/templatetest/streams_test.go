@@ -299,6 +299,20 @@ func TestEventSamplesDecode(t *testing.T) {
 				if len(ev.Records) == 0 {
 					t.Error("no records")
 				}
+			case "stream":
+				var ev events.DynamoDBEvent
+				if err := decodeStrict(data, &ev); err != nil {
+					t.Fatalf("not an events.DynamoDBEvent: %v", err)
+				}
+				for i, r := range ev.Records {
+					c := r.Change
+					if r.EventSource != "aws:dynamodb" || c.SequenceNumber == "" || len(c.Keys) == 0 || c.StreamViewType != "NEW_AND_OLD_IMAGES" || (len(c.NewImage) == 0 && len(c.OldImage) == 0) {
+						t.Errorf("record %d: eventSource %q, SequenceNumber %q, %d keys, StreamViewType %q, %d+%d image attributes", i, r.EventSource, c.SequenceNumber, len(c.Keys), c.StreamViewType, len(c.OldImage), len(c.NewImage))
+					}
+				}
+				if len(ev.Records) == 0 {
+					t.Error("no records")
+				}
 			case "eventbridge":
 				var ev events.CloudWatchEvent
 				if err := decodeStrict(data, &ev); err != nil {
@@ -308,7 +322,7 @@ func TestEventSamplesDecode(t *testing.T) {
 					t.Errorf("detail-type %q, source %q, %d bytes of detail", ev.DetailType, ev.Source, len(ev.Detail))
 				}
 			default:
-				t.Errorf("trigger %q is none of sqs, kinesis, eventbridge", parts[1])
+				t.Errorf("trigger %q is none of sqs, kinesis, eventbridge, stream (a DynamoDB stream)", parts[1])
 			}
 		})
 	}
