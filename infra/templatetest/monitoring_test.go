@@ -69,7 +69,7 @@ func loadFacts(t *testing.T, tpl template) facts {
 	t.Helper()
 	targets := makeTargets(t)
 	f := facts{emf: map[string]emf{}}
-	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
+	for _, fn := range scorers(tpl) {
 		var dir string
 		for _, l := range targets["build-"+fn] {
 			if m := pkgRe.FindStringSubmatch(l); m != nil {
@@ -391,7 +391,7 @@ func numberParameter(tpl template, v any) bool {
 func checkEMFAlarms(tpl template, f facts) problems {
 	var p problems
 	as := alarms(tpl)
-	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
+	for _, fn := range scorers(tpl) {
 		e := f.emf[fn]
 		self := map[string]string{metrics.DimFunction: e.function}
 		var rate bool
@@ -685,6 +685,13 @@ func checkDashboard(tpl template, f facts) problems {
 		return len(watching([]alarm{{metrics: shown}}, namespace, name, dims)) > 0
 	}
 	for _, fn := range ofType(tpl, "AWS::Serverless::Function") {
+		for _, name := range []string{"Duration", "Invocations"} {
+			if !has("AWS/Lambda", name, map[string]string{"FunctionName": "ref:" + fn}) {
+				p.add("%s: shows no AWS/Lambda %s of %s", ds[0], name, fn)
+			}
+		}
+	}
+	for _, fn := range scorers(tpl) {
 		e := f.emf[fn]
 		self := map[string]string{metrics.DimFunction: e.function}
 		for _, v := range verdicts {
@@ -701,11 +708,6 @@ func checkDashboard(tpl template, f facts) problems {
 		for _, name := range []string{metrics.MetricEvents, metrics.MetricRejected} {
 			if !has(e.namespace, name, self) {
 				p.add("%s: shows no %s of %s", ds[0], name, fn)
-			}
-		}
-		for _, name := range []string{"Duration", "Invocations"} {
-			if !has("AWS/Lambda", name, map[string]string{"FunctionName": "ref:" + fn}) {
-				p.add("%s: shows no AWS/Lambda %s of %s", ds[0], name, fn)
 			}
 		}
 	}
