@@ -251,3 +251,23 @@ func TestStartRefusesBadConfig(t *testing.T) {
 		t.Errorf("error %q quotes the secret", err)
 	}
 }
+
+// TestStartWithoutEndpoint: a deployment with no webhook URL yet starts,
+// reads no secret and no switch, and sends nothing: every suspend change
+// is consumed as switched off, its item left pending.
+func TestStartWithoutEndpoint(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"QUEUE_TABLE": "q", "STATE_TABLE": "s", "ENFORCE_SWITCH_PARAM": "/abusescan/enforce/enabled",
+		"ENFORCE_SECRET_PARAM": "/abusescan/enforce/webhook-secret", "ENFORCE_CAP_10MIN": "20", "ENFORCE_CAP_DAY": "200",
+		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+	}
+	e, _, err := start(context.Background(), func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := queue.Item{AccountID: "a", Status: queue.Pending, Action: queue.Suspend, Version: 1}
+	if rs := e.Process(context.Background(), []enforce.Change{{ID: "1", New: &it}}); rs[0].Outcome != enforce.Off || rs[0].Err != nil {
+		t.Errorf("result %+v, want switched off", rs[0])
+	}
+}

@@ -57,7 +57,7 @@ func start(ctx context.Context, getenv func(string) string, out io.Writer) (*enf
 	fetch := func(ctx context.Context, name string) ([]byte, error) {
 		return nil, fmt.Errorf("no AWS configuration to read %s", name)
 	}
-	if cfg.SecretParam != "" || cfg.SwitchParam != "" {
+	if (cfg.SecretParam != "" && cfg.Configured()) || cfg.SwitchParam != "" {
 		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 		if err != nil {
 			return nil, log, fmt.Errorf("aws configuration: %w", err)
@@ -66,15 +66,22 @@ func start(ctx context.Context, getenv func(string) string, out io.Writer) (*enf
 			return awsparam.Fetch(ctx, awsCfg, "ssm:"+name)
 		}
 	}
+	if !cfg.Configured() {
+		// No endpoint yet: every change is consumed as switched off, and
+		// the items stay pending for people.
+		cfg.SwitchParam, cfg.Switch = "", "off"
+	}
 	secret := []byte(cfg.Secret)
-	if cfg.SecretParam != "" {
+	if cfg.SecretParam != "" && cfg.Configured() {
 		if secret, err = fetch(ctx, cfg.SecretParam); err != nil {
 			return nil, log, fmt.Errorf("ENFORCE_SECRET_PARAM: %w", err)
 		}
 	}
-	key, err := webhook.ParseSecret(string(secret))
-	if err != nil {
-		return nil, log, fmt.Errorf("ENFORCE_SECRET(_PARAM): %w", err)
+	var key []byte
+	if cfg.Configured() {
+		if key, err = webhook.ParseSecret(string(secret)); err != nil {
+			return nil, log, fmt.Errorf("ENFORCE_SECRET(_PARAM): %w", err)
+		}
 	}
 	sw := &enforce.KillSwitch{Now: time.Now, TTL: switchTTL, Stale: switchStale,
 		Fetch: func(context.Context) (string, error) { return cfg.Switch, nil }}
@@ -98,6 +105,6 @@ func start(ctx context.Context, getenv func(string) string, out io.Writer) (*enf
 	if err != nil {
 		return nil, log, err
 	}
-	log.Info("ready", slog.Bool("shadow", cfg.Shadow), slog.Int("capPer10Min", cfg.Limits.PerWindow), slog.Int("capPerDay", cfg.Limits.PerDay))
+	log.Info("ready", slog.Bool("endpoint", cfg.Configured()), slog.Bool("shadow", cfg.Shadow), slog.Int("capPer10Min", cfg.Limits.PerWindow), slog.Int("capPerDay", cfg.Limits.PerDay))
 	return e, log, nil
 }

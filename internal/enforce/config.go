@@ -17,7 +17,8 @@ type Config struct {
 	QueueTable, StateTable string
 	// DynamoEndpoint overrides the DynamoDB endpoint (a local server).
 	DynamoEndpoint string
-	// WebhookURL is the platform's suspension endpoint: https only.
+	// WebhookURL is the platform's suspension endpoint: https only; ""
+	// until there is one, and then nothing is sent, as if switched off.
 	WebhookURL string
 	// SecretParam names the SSM SecureString holding the signing secret
 	// (whsec_ + base64); Secret gives it directly, for local runs only.
@@ -31,6 +32,9 @@ type Config struct {
 	AttemptTimeout time.Duration
 	LogLevel       slog.Level
 }
+
+// Configured reports whether there is an endpoint to call.
+func (c Config) Configured() bool { return c.WebhookURL != "" }
 
 // LoadConfig reads the configuration through getenv, naming every missing
 // or bad variable at once. It never quotes the secret.
@@ -50,10 +54,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s is not set", name))
 		}
 	}
-	if u, err := url.Parse(c.WebhookURL); c.WebhookURL == "" || err != nil || u.Scheme != "https" || u.Host == "" {
-		errs = append(errs, fmt.Errorf("ENFORCE_WEBHOOK_URL: %q, want an https:// URL", c.WebhookURL))
+	// No URL: no endpoint yet, and nothing is sent (Configured).
+	if u, err := url.Parse(c.WebhookURL); c.WebhookURL != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+		errs = append(errs, fmt.Errorf("ENFORCE_WEBHOOK_URL: %q, want empty or an https:// URL", c.WebhookURL))
 	}
-	if (c.SecretParam == "") == (c.Secret == "") {
+	if c.WebhookURL != "" && (c.SecretParam == "") == (c.Secret == "") {
 		errs = append(errs, errors.New("set one of ENFORCE_SECRET_PARAM (deployed) and ENFORCE_SECRET (local runs)"))
 	}
 	if (c.SwitchParam == "") == (c.Switch == "") {
