@@ -201,10 +201,8 @@ func TestBrowser(t *testing.T) {
 	if it.Status != queue.Released || it.DecidedBy != reviewer || it.Note != note || it.Version != 2 {
 		t.Errorf("stored %s by %q note %q version %d, want released by %q note %q version 2", it.Status, it.DecidedBy, it.Note, it.Version, reviewer, note)
 	}
-	if hist := history(it); len(hist) > 0 {
-		if last := hist[len(hist)-1]; last.By != reviewer || last.Note != note || last.To != "released/suspend" {
-			t.Errorf("last history entry %+v, want the release", last)
-		}
+	if hist := it.History; len(hist) != 2 || hist[1].By != reviewer || hist[1].Note != note || hist[1].To != "released/suspend" {
+		t.Errorf("history %+v, want the creation and the release", hist)
 	}
 
 	// The hostile item: its id and reason are text, and nothing of them

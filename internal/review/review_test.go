@@ -175,9 +175,6 @@ func with(v url.Values, kv ...string) url.Values {
 	return out
 }
 
-// historyOf is an item's history, if queue.Item has one.
-func historyOf(it queue.Item) []change { return history(it) }
-
 func TestList(t *testing.T) {
 	t.Parallel()
 	st := openStore(t)
@@ -272,10 +269,8 @@ func TestItemPage(t *testing.T) {
 			t.Errorf("item page does not show %q", s)
 		}
 	}
-	if hist := historyOf(it); len(hist) > 0 {
-		if !strings.Contains(body, `id="history"`) || !strings.Contains(body, "raised by event evt-acc-1-1") {
-			t.Errorf("the item has a history (%d entries), the page does not show it", len(hist))
-		}
+	if !strings.Contains(body, `id="history"`) || !strings.Contains(body, "raised by event evt-acc-1-1") || len(it.History) != 1 {
+		t.Errorf("the page does not show the item's history (%d entries)", len(it.History))
 	}
 	for target, code := range map[string]int{"/item?id=acc-nobody": 404, "/item": 400} {
 		if w := get(t, h, target); w.Code != code {
@@ -309,7 +304,9 @@ func TestDecide(t *testing.T) {
 				t.Errorf("stored %s by %q note %q version %d at %v; want %s by %q note %q version %d at %v",
 					got.Status, got.DecidedBy, got.Note, got.Version, got.UpdatedAt, to, reviewer, note, before.Version+1, testNow)
 			}
-			if hist := historyOf(got); len(historyOf(before)) > 0 {
+			if hist := got.History; len(hist) != len(before.History)+1 {
+				t.Errorf("history of %d entries after the decision, want %d", len(hist), len(before.History)+1)
+			} else {
 				last := hist[len(hist)-1]
 				if last.By != reviewer || last.Note != note || last.To != string(to)+"/suspend" || last.Version != got.Version {
 					t.Errorf("last history entry %+v, want the decision", last)

@@ -1,7 +1,6 @@
 package review
 
 import (
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -36,7 +35,7 @@ type listPage struct {
 
 type itemPage struct {
 	Item      queue.Item
-	History   []change
+	History   []queue.Change
 	Decisions []decision
 	Token     string
 	Done      queue.Status
@@ -50,33 +49,6 @@ type problemPage struct {
 	Title, Text string
 }
 
-// change is one entry of an item's history as the page shows it.
-type change struct {
-	At      time.Time `json:"at"`
-	By      string    `json:"by"`
-	From    string    `json:"from"`
-	To      string    `json:"to"`
-	Note    string    `json:"note"`
-	Version int64     `json:"version"`
-}
-
-// history returns an item's history (the contract's optional `history`).
-// It is read from the item as it is printed, so that the page shows it
-// from the day queue.Item carries it, and nothing before.
-func history(it queue.Item) []change {
-	b, err := json.Marshal(it)
-	if err != nil {
-		return nil
-	}
-	var h struct {
-		History []change `json:"history"`
-	}
-	if json.Unmarshal(b, &h) != nil {
-		return nil
-	}
-	return h.History
-}
-
 func (h *Handler) itemPage(w http.ResponseWriter, r *http.Request, it queue.Item, done string) itemPage {
 	var allowed []decision
 	for _, d := range decisions {
@@ -86,7 +58,7 @@ func (h *Handler) itemPage(w http.ResponseWriter, r *http.Request, it queue.Item
 			allowed = append(allowed, d)
 		}
 	}
-	p := itemPage{Item: it, History: history(it), Decisions: allowed}
+	p := itemPage{Item: it, History: it.History, Decisions: allowed}
 	if len(allowed) > 0 {
 		p.Token = h.token(h.session(w, r), h.opts.Caller(r))
 	}
