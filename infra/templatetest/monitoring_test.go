@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/mailtrust/abusescan/internal/decision"
+	"github.com/mailtrust/abusescan/internal/enforce"
 	"github.com/mailtrust/abusescan/internal/metrics"
 )
 
@@ -69,7 +70,7 @@ func loadFacts(t *testing.T, tpl template) facts {
 	t.Helper()
 	targets := makeTargets(t)
 	f := facts{emf: map[string]emf{}}
-	for _, fn := range scorers(tpl) {
+	for _, fn := range append(scorers(tpl), enforcers...) {
 		var dir string
 		for _, l := range targets["build-"+fn] {
 			if m := pkgRe.FindStringSubmatch(l); m != nil {
@@ -259,6 +260,13 @@ func checkMetric(tpl template, f facts, m metric) error {
 		return fmt.Errorf("%s: no function publishes namespace %q", m, m.namespace)
 	}
 	dims, ok := emfMetrics[m.name]
+	if !ok && slices.Contains(enforce.Metrics, m.name) {
+		// What functions/enforce publishes, under its own Function only.
+		dims, ok = []string{enforce.DimFunction}, true
+		if !slices.ContainsFunc(enforcers, func(fn string) bool { return f.emf[fn].function == m.dims[enforce.DimFunction] }) {
+			return fmt.Errorf("%s: %s is published by the enforcer only, with Function %q", m, m.name, enforcerFunction(f))
+		}
+	}
 	if !ok {
 		return fmt.Errorf("%s: internal/metrics writes no metric %q", m, m.name)
 	}
@@ -266,8 +274,8 @@ func checkMetric(tpl template, f facts, m metric) error {
 		return fmt.Errorf("%s: dimensions %v, but %s is published with %v", m, got, m.name, dims)
 	}
 	functions := []string{}
-	for _, e := range f.emf {
-		if e.namespace == m.namespace {
+	for id, e := range f.emf {
+		if e.namespace == m.namespace && (slices.Contains(enforcers, id) == slices.Contains(enforce.Metrics, m.name)) {
 			functions = append(functions, e.function)
 		}
 	}

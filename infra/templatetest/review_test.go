@@ -14,7 +14,7 @@ var pages = []string{"ReviewFunction"}
 
 // scorers returns the template's functions that score events.
 func scorers(tpl template) []string {
-	return slices.DeleteFunc(ofType(tpl, "AWS::Serverless::Function"), func(fn string) bool { return slices.Contains(pages, fn) })
+	return slices.DeleteFunc(ofType(tpl, "AWS::Serverless::Function"), func(fn string) bool { return slices.Contains(pages, fn) || slices.Contains(enforcers, fn) })
 }
 
 // TestReviewFunction: the review page is reached only through a function

@@ -75,8 +75,20 @@ func TestStreamEventSources(t *testing.T) {
 				t.Errorf("FunctionName %v is not a Ref to a function of the template", src.props["FunctionName"])
 			}
 			stream := mapOf(resources(tpl)[src.stream])
-			if get(stream, "Type") != "AWS::Kinesis::Stream" {
-				t.Fatalf("EventSourceArn %v is not a GetAtt of a Kinesis stream of the template", src.props["EventSourceArn"])
+			// What the function's policy must allow on the stream, and how
+			// long the stream keeps a record.
+			readActions, hours := streamReadActions, 0
+			switch {
+			case get(stream, "Type") == "AWS::Kinesis::Stream":
+				hours, _ = get(stream, "Properties", "RetentionPeriodHours").(int)
+			case streamOf(tpl, src.props["EventSourceArn"]) != "":
+				// A DynamoDB stream keeps records 24 hours, no more or less.
+				readActions, hours = dynamoStreamReadActions, 24
+				if get(stream, "Properties", "StreamSpecification", "StreamViewType") != "NEW_AND_OLD_IMAGES" {
+					t.Errorf("%s StreamViewType = %v, want NEW_AND_OLD_IMAGES", src.stream, get(stream, "Properties", "StreamSpecification", "StreamViewType"))
+				}
+			default:
+				t.Fatalf("EventSourceArn %v is not a GetAtt of a Kinesis stream or of a table's StreamArn of the template", src.props["EventSourceArn"])
 			}
 			p := src.props
 			if types := asList(p["FunctionResponseTypes"]); !slices.Contains(types, any("ReportBatchItemFailures")) {
@@ -88,7 +100,6 @@ func TestStreamEventSources(t *testing.T) {
 			if n, ok := p["MaximumRetryAttempts"].(int); !ok || n < 0 || n > 10 {
 				t.Errorf("MaximumRetryAttempts = %v, want a literal 0..10: the default (-1) retries a bad record until it expires, holding its shard", p["MaximumRetryAttempts"])
 			}
-			hours, _ := get(stream, "Properties", "RetentionPeriodHours").(int)
 			if age, ok := p["MaximumRecordAgeInSeconds"].(int); !ok || age < 60 || age >= hours*3600 {
 				t.Errorf("MaximumRecordAgeInSeconds = %v, want a literal from 60 s to below the stream's retention (%d h), so that a record given up on can still be read", p["MaximumRecordAgeInSeconds"], hours)
 			}
@@ -113,10 +124,10 @@ func TestStreamEventSources(t *testing.T) {
 			var reads []string
 			for _, s := range statements(t, tpl, src.function) {
 				for _, r := range asList(s.m["Resource"]) {
-					switch refTo(r) {
-					case q:
+					switch {
+					case refTo(r) == q:
 						sends = sends || slices.Contains(strings1(s.m["Action"]), "sqs:SendMessage")
-					case src.stream:
+					case refTo(r) == src.stream && (get(stream, "Type") == "AWS::Kinesis::Stream" || streamOf(tpl, r) == src.stream):
 						reads = append(reads, strings1(s.m["Action"])...)
 					}
 				}
@@ -124,7 +135,7 @@ func TestStreamEventSources(t *testing.T) {
 			if !sends {
 				t.Errorf("%s may not sqs:SendMessage to its on-failure queue %s", src.function, q)
 			}
-			for _, a := range streamReadActions {
+			for _, a := range readActions {
 				if !slices.Contains(reads, a) {
 					t.Errorf("%s may not %s on %s, which its mapping needs", src.function, a, src.stream)
 				}

@@ -38,6 +38,14 @@ var needs = map[string]map[string][]string{
 		"QueueTable":                {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"},
 		"QueueTable/index/byStatus": {"dynamodb:Query"},
 	},
+	// The auto-suspension: reads the queue's stream, reads and replaces
+	// items; in the state table, the caps' item and its grants (its own
+	// keys only: TestEnforceFunction).
+	"EnforceFunction": {
+		"QueueTable/stream": dynamoStreamReadActions,
+		"QueueTable":        {"dynamodb:GetItem", "dynamodb:PutItem"},
+		"StateTable":        {"dynamodb:GetItem", "dynamodb:PutItem"},
+	},
 }
 
 // streamReadActions are what a Lambda event source mapping needs of a
@@ -582,6 +590,13 @@ func TestPoliciesLeastPrivilege(t *testing.T) {
 				for _, r := range asList(s.m["Resource"]) {
 					if index := indexResource(tpl, r); index != "" {
 						got[index] = append(got[index], dynamo...)
+						continue
+					}
+					if table := streamOf(tpl, r); table != "" {
+						if !streams[table] {
+							t.Errorf("statement %v allows %v on the stream of %s, which none of the function's event source mappings reads", s.m["Sid"], dynamo, table)
+						}
+						got[table+"/stream"] = append(got[table+"/stream"], dynamo...)
 						continue
 					}
 					table := refTo(r)
