@@ -138,7 +138,9 @@ func TestReviewMonitoringChecksFail(t *testing.T) {
 		{"dashboard without its invocations", func(t *testing.T, tpl template) {
 			editBody(t, tpl, `"Invocations", "FunctionName", "${ReviewFunction}"`, `"Invocations", "FunctionName", "${LoginFunction}"`)
 		}, func(tpl template) problems { return checkDashboard(tpl, f) }, "shows no AWS/Lambda Invocations of ReviewFunction"},
-		{"no log group", func(t *testing.T, tpl template) { delete(mapOf(get(resources(tpl)["ReviewFunction"], "Properties")), "LoggingConfig") },
+		{"no log group", func(t *testing.T, tpl template) {
+			delete(mapOf(get(resources(tpl)["ReviewFunction"], "Properties")), "LoggingConfig")
+		},
 			checkLogGroups, "ReviewFunction: no LoggingConfig.LogGroup"},
 		{"a scorer without a rejected-rate alarm", func(t *testing.T, tpl template) { delete(resources(tpl), "LoginRejectedRateAlarm") },
 			func(tpl template) problems { return checkEMFAlarms(tpl, f) }, "LoginFunction: no alarm on the rate"},
