@@ -309,7 +309,9 @@ func TestEnforceChecksFail(t *testing.T) {
 		t.Fatalf("no statement %s", sid)
 		return nil
 	}
-	filters := func(tpl template) []any { return asList(get(props(tpl, "EnforceStreamMapping"), "FilterCriteria", "Filters")) }
+	filters := func(tpl template) []any {
+		return asList(get(props(tpl, "EnforceStreamMapping"), "FilterCriteria", "Filters"))
+	}
 	cases := []struct {
 		name   string
 		mutate func(tpl template)
