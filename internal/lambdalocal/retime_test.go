@@ -92,13 +92,18 @@ func TestRetime(t *testing.T) {
 	}
 }
 
-// TestRetimeSamples: every sample of events/ has times to move, and after
-// moving, none is more than a minute from now.
+// TestRetimeSamples: every sample of the scoring functions in events/ (the
+// ones whose age the pipeline judges) has times to move, and after moving,
+// none is more than a minute from now.
 func TestRetimeSamples(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, fn := range []string{"signup", "login"} {
+		f, err := filepath.Glob(filepath.Join("..", "..", "events", fn+"-*.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f...)
 	}
 	if len(files) == 0 {
 		t.Fatal("no samples in events/")
