@@ -349,6 +349,12 @@ func getTime(item map[string]types.AttributeValue, name string) (time.Time, erro
 	if err != nil {
 		return time.Time{}, fmt.Errorf("attribute %s: %w", name, err)
 	}
+	// An offset can carry a year-0 time out of the range RFC 3339 writes
+	// back ("0000-01-01T00:00:00+00:01" is year -1 in UTC): such a time
+	// would be stored as nothing this reader accepts.
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return time.Time{}, fmt.Errorf("attribute %s: %q is outside years 0 to 9999 in UTC", name, s)
+	}
 	return t.UTC(), nil
 }
 

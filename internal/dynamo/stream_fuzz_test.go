@@ -49,6 +49,8 @@ func FuzzQueueItemFromStream(f *testing.F) {
 	}
 	f.Add([]byte(`{"accountId":{"S":"a"},"version":{"N":"1"},"reasons":{"L":[{"S":"x"}]}}`))
 	f.Add([]byte(`{"createdAt":{"S":"2026-11-22T10:00:02.123456789+01:00"},"eventIds":{"SS":["b","a","b"]}}`))
+	// Year 0 with an offset is year -1 in UTC, which RFC 3339 cannot write back.
+	f.Add([]byte(`{"accountId":{"S":"a"},"version":{"N":"1"},"createdAt":{"S":"0000-01-01T00:00:00+00:01"}}`))
 	f.Add([]byte(`{"history":{"L":[{"M":{"at":{"S":"x"}}}]},"cluster":{"NULL":true}}`))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
