@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -10,9 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +20,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/dynamo"
 	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
 	"github.com/mailtrust/abusescan/internal/enforce"
+	"github.com/mailtrust/abusescan/internal/functest"
 	"github.com/mailtrust/abusescan/internal/lambdalocal"
 	"github.com/mailtrust/abusescan/internal/webhook"
 )
@@ -46,29 +43,8 @@ import (
 // no webhook URL configured, the first sample sends nothing, fails no
 // record and leaves its items pending.
 func TestEmulator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the function and the emulator and runs them")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip(lambdalocal.ErrUnsupported)
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("no go command to build the function: %v", err)
-	}
-	endpoint := dynamotest.Endpoint(t) // skips when there is no DynamoDB API
-	root, err := dynamotest.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, bin, endpoint := functest.Bootstrap(t, "enforce")
 	key, err := webhook.ParseSecret(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The subtests run after this function returns: cancel when they end.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	bin, err := lambdalocal.Build(ctx, goBin, root, "enforce", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,15 +95,7 @@ func TestEmulator(t *testing.T) {
 			if r.endpoint {
 				env = append(env, "ENFORCE_WEBHOOK_URL="+rcv.url, "ENFORCE_SECRET="+secret, "SSL_CERT_FILE="+rcv.certFile)
 			}
-			emu, err := lambdalocal.Start(ctx, bin, env)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if err := emu.Close(); err != nil {
-					t.Error(err)
-				}
-			})
+			emu := functest.Emulate(t, ctx, bin, env)
 
 			for _, attempt := range []string{"first", "replay"} {
 				id := "emulator-" + name + "-" + attempt
@@ -139,21 +107,13 @@ func TestEmulator(t *testing.T) {
 					t.Fatalf("%s: status %d, body %s\n%s", attempt, res.Status, res.Body, emu.Output())
 				}
 				var resp events.DynamoDBEventResponse
-				dec := json.NewDecoder(bytes.NewReader(res.Body))
-				dec.DisallowUnknownFields()
-				if err := dec.Decode(&resp); err != nil {
+				if err := functest.DecodeStrict(res.Body, &resp); err != nil {
 					t.Fatalf("%s: response %s is not a DynamoDBEventResponse: %v\n%s", attempt, res.Body, err, emu.Output())
 				}
 				if len(resp.BatchItemFailures) != 0 {
 					t.Errorf("%s: batch item failures %v, want none\n%s", attempt, resp.BatchItemFailures, emu.Output())
 				}
-				var summaries []map[string]any
-				for _, line := range res.Logs {
-					var m map[string]any
-					if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "invocation" {
-						summaries = append(summaries, m)
-					}
-				}
+				summaries := functest.Lines(res.Logs, "invocation")
 				if len(summaries) != 1 {
 					t.Fatalf("%s: %d summary lines in the invocation's logs, want 1:\n%s", attempt, len(summaries), strings.Join(res.Logs, "\n"))
 				}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"math/big"
 	"os"
@@ -15,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/functest"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 )
 
@@ -51,38 +50,7 @@ var samples = map[string]sample{
 
 func TestSamplesAreListed(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join(eventsDir, "login-*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, f := range files {
-		names = append(names, filepath.Base(f))
-	}
-	for _, n := range names {
-		if _, ok := samples[n]; !ok {
-			t.Errorf("events/%s is not listed in samples: say what it is and what must become of it", n)
-		}
-	}
-	for n := range samples {
-		if !slices.Contains(names, n) {
-			t.Errorf("samples lists events/%s, which does not exist", n)
-		}
-	}
-}
-
-// decodeStrict decodes data into v, refusing fields v does not have, so that
-// a sample cannot drift from the Lambda event type it claims to be.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the event")
-	}
-	return nil
+	functest.SamplesListed(t, eventsDir, "login-*.json", samples)
 }
 
 // checkEnvelope decodes one envelope and checks the outcome against
@@ -129,7 +97,7 @@ func loadSample(t *testing.T, name string) ([]byte, events.KinesisEvent, map[str
 	var ev events.KinesisEvent
 	switch s.trigger {
 	case "kinesis":
-		if err := decodeStrict(data, &ev); err != nil {
+		if err := functest.DecodeStrict(data, &ev); err != nil {
 			t.Fatalf("not an events.KinesisEvent: %v", err)
 		}
 		if len(ev.Records) == 0 {
@@ -180,7 +148,7 @@ func loadSample(t *testing.T, name string) ([]byte, events.KinesisEvent, map[str
 		}
 	case "eventbridge":
 		var cw events.CloudWatchEvent
-		if err := decodeStrict(data, &cw); err != nil {
+		if err := functest.DecodeStrict(data, &cw); err != nil {
 			t.Fatalf("not an events.CloudWatchEvent: %v", err)
 		}
 		if e := checkEnvelope(t, "event", data, s.malformed[""]); e != nil {
@@ -214,20 +182,20 @@ func TestSamples(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			data, ev, _ := loadSample(t, name)
-			h := newHarness(decodingProcessor())
+			h := newHarness(functest.DecodingProcessor())
 			switch s.trigger {
 			case "kinesis":
-				got := h.kinesisFailures(t, lambdaCtx("req-"+name), data)
+				got := h.kinesisFailures(t, functest.LambdaCtx("req-"+name), data)
 				if want := wantFailures(ev, s); !slices.Equal(got, want) {
 					t.Errorf("reported failures %v, want %v", got, want)
 				}
 			case "eventbridge":
-				out, err := h.invoke(lambdaCtx("req-"+name), data)
+				out, err := h.Invoke(functest.LambdaCtx("req-"+name), data)
 				if _, bad := s.malformed[""]; bad != (err != nil) {
 					t.Errorf("handler = %s, %v; want an error: %v", out, err, bad)
 				}
 			}
-			sum := h.summaryLine(t)
+			sum := h.SummaryLine(t)
 			if got := sum["rejected"]; got != float64(len(s.malformed)) {
 				t.Errorf("summary rejected = %v, want %d", got, len(s.malformed))
 			}
@@ -250,20 +218,20 @@ func TestSamplesRealPipeline(t *testing.T) {
 			t.Parallel()
 			data, ev, logins := loadSample(t, name)
 			sc, _ := realScanner(t)
-			rec := &recorder{p: sc.Pipeline}
+			rec := &functest.Recorder{P: sc.Pipeline}
 			h := newHarness(rec)
 			switch s.trigger {
 			case "kinesis":
-				got := h.kinesisFailures(t, lambdaCtx("req-"+name), data)
+				got := h.kinesisFailures(t, functest.LambdaCtx("req-"+name), data)
 				if want := wantFailures(ev, s); !slices.Equal(got, want) {
-					t.Errorf("reported failures %v, want %v\n%s", got, want, h.logs.String())
+					t.Errorf("reported failures %v, want %v\n%s", got, want, h.Logs.String())
 				}
 			case "eventbridge":
-				if out, err := h.invoke(lambdaCtx("req-"+name), data); err != nil {
+				if out, err := h.Invoke(functest.LambdaCtx("req-"+name), data); err != nil {
 					t.Errorf("handler = %s, %v; want no error", out, err)
 				}
 			}
-			rs := rec.all()
+			rs := rec.All()
 			if len(rs) != max(len(ev.Records), 1) {
 				t.Fatalf("%d results, want one per record", len(rs))
 			}

@@ -8,19 +8,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/functest"
 	"github.com/mailtrust/abusescan/internal/invoke"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
@@ -28,85 +24,20 @@ import (
 )
 
 // fakeProcessor is a processor whose behaviour each test sets.
-type fakeProcessor struct {
-	ProcessFn func(ctx context.Context, recs []pipeline.Record) []pipeline.Result
-
-	mu    sync.Mutex
-	calls [][]pipeline.Record
-}
-
-var _ invoke.Processor = (*fakeProcessor)(nil)
-
-func (f *fakeProcessor) Process(ctx context.Context, recs []pipeline.Record) []pipeline.Result {
-	f.mu.Lock()
-	f.calls = append(f.calls, slices.Clone(recs))
-	f.mu.Unlock()
-	return f.ProcessFn(ctx, recs)
-}
-
-func (f *fakeProcessor) Calls() [][]pipeline.Record {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.calls)
-}
+type fakeProcessor = functest.Processor
 
 // outcomes returns a processor that gives each record the result named by
 // its ID in want; records not in want are skipped, as logins are until
 // they are scored.
 func outcomes(want map[string]pipeline.Result) *fakeProcessor {
-	return &fakeProcessor{ProcessFn: func(_ context.Context, recs []pipeline.Record) []pipeline.Result {
-		rs := make([]pipeline.Result, len(recs))
-		for i, rec := range recs {
-			r, ok := want[rec.ID]
-			if !ok {
-				r = pipeline.Result{Skipped: "login events are not scored yet"}
-			}
-			r.RecordID = rec.ID
-			rs[i] = r
-		}
-		return rs
-	}}
+	return functest.Outcomes(want, pipeline.Result{Skipped: "login events are not scored yet"})
 }
 
-// decodingProcessor decides failure the way the pipeline does, by decoding
-// each body, and marks a repeated event id as a duplicate. What it does
-// with a valid event (allow) stands for whatever the pipeline will do.
-func decodingProcessor() *fakeProcessor {
-	return &fakeProcessor{ProcessFn: func(_ context.Context, recs []pipeline.Record) []pipeline.Result {
-		seen := map[string]bool{}
-		rs := make([]pipeline.Result, len(recs))
-		for i, rec := range recs {
-			e, err := event.Decode(rec.Body)
-			if err != nil {
-				rs[i] = pipeline.Result{RecordID: rec.ID, Err: fmt.Errorf("decode record %s: %w", rec.ID, err)}
-				continue
-			}
-			rs[i] = pipeline.Result{RecordID: rec.ID, EventID: e.ID, AccountID: e.AccountID(), Verdict: pipeline.Allow, Duplicate: seen[e.ID]}
-			seen[e.ID] = true
-		}
-		return rs
-	}}
-}
-
-// harness runs one handler and keeps what it logged and measured.
-type harness struct {
-	handle  func(ctx context.Context, raw json.RawMessage) (any, error)
-	logs    bytes.Buffer
-	metrics bytes.Buffer
-}
+// harness runs the login handler and keeps what it logged and measured.
+type harness struct{ *functest.Harness }
 
 func newHarness(p invoke.Processor) *harness {
-	h := &harness{}
-	log := slog.New(slog.NewJSONHandler(&h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.handle = newHandler(p, log, &h.metrics)
-	return h
-}
-
-// invoke runs the handler as the Lambda runtime does, through
-// aws-lambda-go's own handler: the payload decoded from bytes and the
-// response encoded to them.
-func (h *harness) invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	return lambda.NewHandler(h.handle).Invoke(ctx, payload)
+	return &harness{functest.NewHarness(newHandler, p)}
 }
 
 // kinesisFailures invokes the handler with payload and returns the
@@ -115,14 +46,12 @@ func (h *harness) invoke(ctx context.Context, payload []byte) ([]byte, error) {
 // succeeded).
 func (h *harness) kinesisFailures(t *testing.T, ctx context.Context, payload []byte) []string {
 	t.Helper()
-	out, err := h.invoke(ctx, payload)
+	out, err := h.Invoke(ctx, payload)
 	if err != nil {
 		t.Fatalf("handler error = %v, want nil for a Kinesis batch", err)
 	}
 	var resp events.KinesisEventResponse
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&resp); err != nil {
+	if err := functest.DecodeStrict(out, &resp); err != nil {
 		t.Fatalf("response %s is not a KinesisEventResponse: %v", out, err)
 	}
 	if resp.BatchItemFailures == nil {
@@ -136,37 +65,6 @@ func (h *harness) kinesisFailures(t *testing.T, ctx context.Context, payload []b
 		ids = append(ids, f.ItemIdentifier)
 	}
 	return ids
-}
-
-func lambdaCtx(requestID string) context.Context {
-	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: requestID})
-}
-
-// logLines parses the JSON log lines whose msg is msg.
-func (h *harness) logLines(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(h.logs.Bytes()))
-	for sc.Scan() {
-		var m map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatalf("log line %q is not JSON: %v", sc.Text(), err)
-		}
-		if m["msg"] == msg {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// summaryLine returns the invocation's one summary line.
-func (h *harness) summaryLine(t *testing.T) map[string]any {
-	t.Helper()
-	lines := h.logLines(t, "invocation")
-	if len(lines) != 1 {
-		t.Fatalf("%d summary lines, want 1; log:\n%s", len(lines), h.logs.String())
-	}
-	return lines[0]
 }
 
 // record is one stream record: its sequence number and data.
@@ -302,7 +200,7 @@ func TestHandlerKinesis(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(tc.p)
-			got := h.kinesisFailures(t, lambdaCtx("req-kinesis"), kinesisEvent(t, tc.recs...))
+			got := h.kinesisFailures(t, functest.LambdaCtx("req-kinesis"), kinesisEvent(t, tc.recs...))
 			if !reflect.DeepEqual(got, tc.wantFailed) {
 				t.Errorf("batch item failures = %v, want %v", got, tc.wantFailed)
 			}
@@ -320,9 +218,9 @@ func TestHandlerKinesis(t *testing.T) {
 				}
 			}
 
-			failures := h.logLines(t, "record failed")
+			failures := h.LogLines(t, "record failed")
 			if len(failures) != len(tc.wantLogged) {
-				t.Errorf("%d failure lines, want %d; log:\n%s", len(failures), len(tc.wantLogged), h.logs.String())
+				t.Errorf("%d failure lines, want %d; log:\n%s", len(failures), len(tc.wantLogged), h.Logs.String())
 			}
 			for _, l := range failures {
 				id, _ := l["sequenceNumber"].(string)
@@ -334,7 +232,7 @@ func TestHandlerKinesis(t *testing.T) {
 				}
 			}
 
-			sum := h.summaryLine(t)
+			sum := h.SummaryLine(t)
 			if sum["requestId"] != "req-kinesis" || sum["trigger"] != "kinesis" {
 				t.Errorf("summary requestId, trigger = %v, %v; want req-kinesis, kinesis", sum["requestId"], sum["trigger"])
 			}
@@ -359,13 +257,13 @@ func TestHandlerKinesisOversizedRecord(t *testing.T) {
 	pad := strings.Repeat(" ", event.MaxEventBytes+1-len(big))
 	big = append(big[:len(big)-1:len(big)-1], []byte(pad+"}")...)
 	ok := login("8a3c5e71-9d2b-4f06-b8e4-1c7a0f3d5b92", "acc-01J9Z6Q4", "73.44.18.207")
-	got := h.kinesisFailures(t, lambdaCtx("req-big"), kinesisEvent(t, record{seq(1), ok}, record{seq(2), big}))
+	got := h.kinesisFailures(t, functest.LambdaCtx("req-big"), kinesisEvent(t, record{seq(1), ok}, record{seq(2), big}))
 	if want := []string{seq(2)}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("batch item failures = %v, want %v", got, want)
 	}
-	lines := h.logLines(t, "record failed")
+	lines := h.LogLines(t, "record failed")
 	if len(lines) != 1 {
-		t.Fatalf("%d failure lines, want 1:\n%s", len(lines), h.logs.String())
+		t.Fatalf("%d failure lines, want 1:\n%s", len(lines), h.Logs.String())
 	}
 	l := lines[0]
 	msg, _ := l["error"].(string)
@@ -386,7 +284,7 @@ func TestHandlerKinesisUnreadableRecord(t *testing.T) {
 		`{"eventSource":"aws:kinesis","kinesis":{"sequenceNumber":"` + seq(3) + `","data":"` + data + `"}}]}`
 	p := outcomes(nil)
 	h := newHarness(p)
-	got := h.kinesisFailures(t, lambdaCtx("req-u"), []byte(raw))
+	got := h.kinesisFailures(t, functest.LambdaCtx("req-u"), []byte(raw))
 	if want := []string{seq(2)}; !reflect.DeepEqual(got, want) {
 		t.Errorf("batch item failures = %v, want %v", got, want)
 	}
@@ -394,7 +292,7 @@ func TestHandlerKinesisUnreadableRecord(t *testing.T) {
 	if len(calls) != 1 || len(calls[0]) != 2 || calls[0][0].ID != seq(1) || calls[0][1].ID != seq(3) {
 		t.Errorf("processor calls %v, want one with the two readable records", calls)
 	}
-	if sum := h.summaryLine(t); sum["records"] != float64(3) || sum["rejected"] != float64(1) {
+	if sum := h.SummaryLine(t); sum["records"] != float64(3) || sum["rejected"] != float64(1) {
 		t.Errorf("summary records, rejected = %v, %v; want 3, 1", sum["records"], sum["rejected"])
 	}
 }
@@ -407,7 +305,7 @@ func TestHandlerKinesisRecordWithoutSequenceNumber(t *testing.T) {
 	p := outcomes(nil)
 	h := newHarness(p)
 	raw := `{"Records":[{"eventSource":"aws:kinesis","kinesis":{"sequenceNumber":"` + seq(1) + `","data":"e30="}},{"eventSource":"aws:kinesis","kinesis":{"data":"e30="}}]}`
-	resp, err := h.handle(lambdaCtx("req-n"), json.RawMessage(raw))
+	resp, err := h.Handle(functest.LambdaCtx("req-n"), json.RawMessage(raw))
 	if !errors.Is(err, invoke.ErrUnidentifiable) {
 		t.Fatalf("handler error = %v, want invoke.ErrUnidentifiable", err)
 	}
@@ -417,7 +315,7 @@ func TestHandlerKinesisRecordWithoutSequenceNumber(t *testing.T) {
 	if n := len(p.Calls()); n != 0 {
 		t.Errorf("processor called %d times, want never", n)
 	}
-	if sum := h.summaryLine(t); sum["outcome"] != "error" || sum["failed"] != float64(2) {
+	if sum := h.SummaryLine(t); sum["outcome"] != "error" || sum["failed"] != float64(2) {
 		t.Errorf("summary outcome, failed = %v, %v; want error, 2", sum["outcome"], sum["failed"])
 	}
 }
@@ -443,7 +341,7 @@ func TestHandlerEventBridge(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(tc.p)
-			resp, err := h.handle(lambdaCtx("req-eb"), raw)
+			resp, err := h.Handle(functest.LambdaCtx("req-eb"), raw)
 			if resp != nil {
 				t.Errorf("response = %v, want nil for an EventBridge event", resp)
 			}
@@ -468,7 +366,7 @@ func TestHandlerEventBridge(t *testing.T) {
 			if rec := calls[0][0]; rec.ID != "req-eb" || !bytes.Equal(rec.Body, raw) {
 				t.Errorf("record = {%s %s}, want the request id and the raw event", rec.ID, rec.Body)
 			}
-			sum := h.summaryLine(t)
+			sum := h.SummaryLine(t)
 			if sum["trigger"] != "eventbridge" || sum["records"] != float64(1) {
 				t.Errorf("summary trigger, records = %v, %v; want eventbridge, 1", sum["trigger"], sum["records"])
 			}
@@ -499,7 +397,7 @@ func TestHandlerUnsupported(t *testing.T) {
 			t.Parallel()
 			p := outcomes(nil)
 			h := newHarness(p)
-			resp, err := h.handle(lambdaCtx("req-u"), json.RawMessage(tc.payload))
+			resp, err := h.Handle(functest.LambdaCtx("req-u"), json.RawMessage(tc.payload))
 			if !errors.Is(err, errUnsupported) {
 				t.Fatalf("handler error = %v, want errUnsupported", err)
 			}
@@ -510,16 +408,16 @@ func TestHandlerUnsupported(t *testing.T) {
 				t.Errorf("response = %v, want nil", resp)
 			}
 			// As the runtime sees it: an error, not a response.
-			if out, ierr := h.invoke(lambdaCtx("req-u2"), []byte(tc.payload)); ierr == nil || !strings.Contains(ierr.Error(), "unsupported trigger") {
+			if out, ierr := h.Invoke(functest.LambdaCtx("req-u2"), []byte(tc.payload)); ierr == nil || !strings.Contains(ierr.Error(), "unsupported trigger") {
 				t.Errorf("Invoke = %s, %v; want the unsupported-trigger error", out, ierr)
 			}
 			if n := len(p.Calls()); n != 0 {
 				t.Errorf("processor called %d times, want never", n)
 			}
-			if h.metrics.Len() != 0 {
-				t.Errorf("metrics written for an unsupported trigger: %s", h.metrics.String())
+			if h.Metrics.Len() != 0 {
+				t.Errorf("metrics written for an unsupported trigger: %s", h.Metrics.String())
 			}
-			if sums := h.logLines(t, "invocation"); len(sums) == 0 || sums[0]["trigger"] != "unsupported" || sums[0]["outcome"] != "error" {
+			if sums := h.LogLines(t, "invocation"); len(sums) == 0 || sums[0]["trigger"] != "unsupported" || sums[0]["outcome"] != "error" {
 				t.Errorf("summary lines %v, want trigger unsupported, outcome error", sums)
 			}
 		})
@@ -536,9 +434,9 @@ func TestHandlerMetrics(t *testing.T) {
 		seq(3): {Err: errMalformed},
 	})
 	h := newHarness(p)
-	h.kinesisFailures(t, lambdaCtx("req-m"), kinesisEvent(t, record{seq(1), []byte("{}")}, record{seq(2), []byte("{}")}, record{seq(3), []byte("{}")}, record{seq(4), []byte("{}")}))
+	h.kinesisFailures(t, functest.LambdaCtx("req-m"), kinesisEvent(t, record{seq(1), []byte("{}")}, record{seq(2), []byte("{}")}, record{seq(3), []byte("{}")}, record{seq(4), []byte("{}")}))
 	var got []string
-	sc := bufio.NewScanner(bytes.NewReader(h.metrics.Bytes()))
+	sc := bufio.NewScanner(bytes.NewReader(h.Metrics.Bytes()))
 	for sc.Scan() {
 		var line map[string]any
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
@@ -566,7 +464,7 @@ func TestHandlerMetrics(t *testing.T) {
 	}
 	want := []string{"Events=4", "Rejected=1", "Failed=0", "Verdicts=1 [review]", "Verdicts=1 [suspend]", "RuleHits=2 [impossible_travel]", "RuleHits=1 [shared_device]"}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("metrics:\n%s\nwant:\n%s\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), h.metrics.String())
+		t.Errorf("metrics:\n%s\nwant:\n%s\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), h.Metrics.String())
 	}
 }
 
@@ -577,7 +475,7 @@ func TestHandlerLogsNoPersonalData(t *testing.T) {
 	t.Parallel()
 	body := login("ev-42", "acc-01JA2G4W", "203.0.113.300")
 	storeErr := fmt.Errorf("update key %s: %w", window.NewKey(window.IP, "198.51.100.23"), fmt.Errorf("dial tcp 198.51.100.7:8000: %w", pipeline.ErrTransient))
-	p := decodingProcessor()
+	p := functest.DecodingProcessor()
 	inner := p.ProcessFn
 	p.ProcessFn = func(ctx context.Context, recs []pipeline.Record) []pipeline.Result {
 		rs := inner(ctx, recs)
@@ -585,11 +483,11 @@ func TestHandlerLogsNoPersonalData(t *testing.T) {
 		return rs
 	}
 	h := newHarness(p)
-	got := h.kinesisFailures(t, lambdaCtx("req-1"), kinesisEvent(t, record{seq(1), body}, record{seq(2), login("ev-43", "acc-01JA2F6N", "67.243.112.8")}))
+	got := h.kinesisFailures(t, functest.LambdaCtx("req-1"), kinesisEvent(t, record{seq(1), body}, record{seq(2), login("ev-43", "acc-01JA2F6N", "67.243.112.8")}))
 	if want := []string{seq(1), seq(2)}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("failures = %v, want %v", got, want)
 	}
-	lines := h.logLines(t, "record failed")
+	lines := h.LogLines(t, "record failed")
 	if len(lines) != 2 {
 		t.Fatalf("%d failure lines, want 2", len(lines))
 	}
@@ -600,8 +498,8 @@ func TestHandlerLogsNoPersonalData(t *testing.T) {
 		t.Errorf("logged error %q, want %q", got, want)
 	}
 	for _, secret := range []string{"203.0.113.300", "198.51.100", "67.243.112.8", "acc-01JA2G4W"} {
-		if strings.Contains(h.logs.String(), secret) {
-			t.Errorf("log contains %q:\n%s", secret, h.logs.String())
+		if strings.Contains(h.Logs.String(), secret) {
+			t.Errorf("log contains %q:\n%s", secret, h.Logs.String())
 		}
 	}
 }

@@ -2,96 +2,25 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sync"
 	"testing"
 
-	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/embedded"
 	"github.com/mailtrust/abusescan/internal/event"
-	"github.com/mailtrust/abusescan/internal/invoke"
+	"github.com/mailtrust/abusescan/internal/functest"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/setup"
 )
 
-// recorder is a processor that passes batches to the real pipeline and
-// keeps its results, which the handler does not return.
-type recorder struct {
-	p invoke.Processor
-
-	mu      sync.Mutex
-	results []pipeline.Result
-}
-
-var _ invoke.Processor = (*recorder)(nil)
-
-func (r *recorder) Process(ctx context.Context, recs []pipeline.Record) []pipeline.Result {
-	rs := r.p.Process(ctx, recs)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.results = append(r.results, rs...)
-	return rs
-}
-
-// last returns the result of the last record processed.
-func (r *recorder) last(t *testing.T) pipeline.Result {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.results) == 0 {
-		t.Fatal("the pipeline processed nothing")
-	}
-	return r.results[len(r.results)-1]
-}
-
-// all returns every result so far.
-func (r *recorder) all() []pipeline.Result {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]pipeline.Result(nil), r.results...)
-}
-
-// realScanner builds the real pipeline, as the function's main does, over a
-// fresh embedded store and the test GeoIP databases. Its clock is the
-// events' own (setup.Clock{}), so the samples' fixed dates are never judged
-// against the wall clock.
+// realScanner is the real pipeline over a fresh embedded store.
 func realScanner(t *testing.T) (*setup.Scanner, *embedded.Store) {
 	t.Helper()
-	geoip := func(name string) string { return filepath.Join("..", "..", "testdata", "geoip", name) }
-	env := map[string]string{
-		"HASH_KEY":      "login-triggers-test-key-0001",
-		"GEOIP_CITY_DB": geoip("GeoIP2-City-Test.mmdb"),
-		"GEOIP_ASN_DB":  geoip("GeoLite2-ASN-Test.mmdb"),
-		"GEOIP_ANON_DB": geoip("GeoIP2-Anonymous-IP-Test.mmdb"),
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := embedded.Open(filepath.Join(t.TempDir(), "state.db"), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.Close(); err != nil {
-			t.Errorf("close store: %v", err)
-		}
-	})
-	sc, err := setup.Build(cfg, st, nil, []byte(cfg.HashKey), nil, setup.Clock{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sc.Close() })
-	if len(sc.Off) > 0 {
-		t.Fatalf("signals off with every test database configured: %v", sc.Off)
-	}
-	return sc, st
+	return functest.RealScanner(t, "login-triggers-test-key-0001")
 }
 
 // handled reports whether r is a record the trigger may let go: scored,
@@ -125,15 +54,15 @@ func TestSameEnvelopeEveryTrigger(t *testing.T) {
 	}
 	type rig struct {
 		p   *pipeline.Pipeline
-		rec *recorder
+		rec *functest.Recorder
 		h   *harness
 	}
 	deliverKinesis := func(t *testing.T, r rig, sequence string) pipeline.Result {
 		t.Helper()
-		if got := r.h.kinesisFailures(t, lambdaCtx("req-"+sequence), kinesisEvent(t, record{sequence, envelope})); len(got) != 0 {
+		if got := r.h.kinesisFailures(t, functest.LambdaCtx("req-"+sequence), kinesisEvent(t, record{sequence, envelope})); len(got) != 0 {
 			t.Fatalf("batch item failures %v, want none", got)
 		}
-		return r.rec.last(t)
+		return r.rec.Last(t)
 	}
 	triggers := []struct {
 		name    string
@@ -141,14 +70,14 @@ func TestSameEnvelopeEveryTrigger(t *testing.T) {
 	}{
 		{"kinesis", func(t *testing.T, r rig) pipeline.Result { return deliverKinesis(t, r, seq(1)) }},
 		{"eventbridge", func(t *testing.T, r rig) pipeline.Result {
-			out, err := r.h.invoke(lambdaCtx("req-eventbridge"), envelope)
+			out, err := r.h.Invoke(functest.LambdaCtx("req-eventbridge"), envelope)
 			if err != nil {
 				t.Fatalf("handler error = %v, want nil", err)
 			}
 			if string(out) != "null" {
 				t.Errorf("response = %s, want null for an EventBridge event", out)
 			}
-			return r.rec.last(t)
+			return r.rec.Last(t)
 		}},
 		{"replay", func(t *testing.T, r rig) pipeline.Result {
 			rs := r.p.Process(t.Context(), []pipeline.Record{{ID: "login.jsonl:1", Body: line.Bytes()}})
@@ -164,9 +93,8 @@ func TestSameEnvelopeEveryTrigger(t *testing.T) {
 			t.Run(tr.name, func(t *testing.T) {
 				t.Parallel()
 				sc, _ := realScanner(t)
-				rec := &recorder{p: sc.Pipeline}
-				h := &harness{}
-				h.handle = newHandler(rec, slog.New(slog.DiscardHandler), io.Discard)
+				rec := &functest.Recorder{P: sc.Pipeline}
+				h := &harness{&functest.Harness{Handle: newHandler(rec, slog.New(slog.DiscardHandler), io.Discard)}}
 				r := rig{p: sc.Pipeline, rec: rec, h: h}
 
 				res := tr.deliver(t, r)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mailtrust/abusescan/internal/functest"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 )
@@ -31,11 +32,11 @@ func TestSampleVerdicts(t *testing.T) {
 		t.Parallel()
 		data, _, _ := loadSample(t, "login-kinesis.json")
 		sc, st := realScanner(t)
-		rec := &recorder{p: sc.Pipeline}
-		if got := newHarness(rec).kinesisFailures(t, lambdaCtx("req-ordinary"), data); len(got) != 0 {
+		rec := &functest.Recorder{P: sc.Pipeline}
+		if got := newHarness(rec).kinesisFailures(t, functest.LambdaCtx("req-ordinary"), data); len(got) != 0 {
 			t.Fatalf("failures %v", got)
 		}
-		for _, r := range rec.all() {
+		for _, r := range rec.All() {
 			if r.Skipped != "" {
 				continue // a sign-in that did not succeed
 			}
@@ -51,9 +52,9 @@ func TestSampleVerdicts(t *testing.T) {
 		t.Parallel()
 		data, _, _ := loadSample(t, "login-kinesis-impossible-travel.json")
 		sc, st := realScanner(t)
-		rec := &recorder{p: sc.Pipeline}
-		newHarness(rec).kinesisFailures(t, lambdaCtx("req-travel"), data)
-		rs := rec.all()
+		rec := &functest.Recorder{P: sc.Pipeline}
+		newHarness(rec).kinesisFailures(t, functest.LambdaCtx("req-travel"), data)
+		rs := rec.All()
 		last := rs[len(rs)-1]
 		if last.Verdict != pipeline.Review || !slices.Contains(rules(last), "impossible_travel") {
 			t.Errorf("the Beijing login: %s %v, want review for impossible_travel", last.Verdict, rules(last))
@@ -89,16 +90,16 @@ func TestSampleVerdicts(t *testing.T) {
 		// address are no farm yet (a hotel sees that too). The next day
 		// they are back: they live there.
 		h := newHarness(sc.Pipeline)
-		if got := h.kinesisFailures(t, lambdaCtx("req-farm"), data); len(got) != 0 {
+		if got := h.kinesisFailures(t, functest.LambdaCtx("req-farm"), data); len(got) != 0 {
 			t.Fatalf("failures %v", got)
 		}
 		if items, _ := st.ListQueue(t.Context(), queue.Pending, "", 0); len(items) != 0 {
 			t.Errorf("%d items queued on the first day", len(items))
 		}
-		rec := &recorder{p: sc.Pipeline}
-		newHarness(rec).kinesisFailures(t, lambdaCtx("req-farm-2"), nextDay(t, ev))
+		rec := &functest.Recorder{P: sc.Pipeline}
+		newHarness(rec).kinesisFailures(t, functest.LambdaCtx("req-farm-2"), nextDay(t, ev))
 		farm := 0
-		for _, r := range rec.all() {
+		for _, r := range rec.All() {
 			if slices.Contains(rules(r), "laptop_farm") || slices.Contains(rules(r), "device_farm") {
 				farm++
 			}

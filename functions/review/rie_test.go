@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
-	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +11,7 @@ import (
 
 	"github.com/mailtrust/abusescan/internal/dynamo"
 	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
+	"github.com/mailtrust/abusescan/internal/functest"
 	"github.com/mailtrust/abusescan/internal/lambdalocal"
 	"github.com/mailtrust/abusescan/internal/queue"
 )
@@ -31,27 +28,7 @@ func TestMain(m *testing.M) { dynamotest.Main(m) }
 // Content-Security-Policy; the same request without an identity (a
 // function URL with AuthType NONE) is refused.
 func TestEmulator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the function and the emulator and runs them")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip(lambdalocal.ErrUnsupported)
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("no go command to build the function: %v", err)
-	}
-	endpoint := dynamotest.Endpoint(t) // skips when there is no DynamoDB API
-	root, err := dynamotest.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	bin, err := lambdalocal.Build(ctx, goBin, root, "review", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, bin, endpoint := functest.Bootstrap(t, "review")
 
 	tables := dynamotest.Tables(t)
 	it, changed := queue.Raise(nil, queue.Proposal{
@@ -74,15 +51,7 @@ func TestEmulator(t *testing.T) {
 		Function: "review-emulator-test", Home: t.TempDir(), DynamoDB: endpoint,
 		StateTable: tables.State, Queue: tables.Queue,
 	}.Env(), "LOG_LEVEL=DEBUG")
-	emu, err := lambdalocal.Start(ctx, bin, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := emu.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	emu := functest.Emulate(t, ctx, bin, env)
 
 	base := readEvent(t, "url-post.json")
 	get := base
@@ -118,9 +87,7 @@ func TestEmulator(t *testing.T) {
 				t.Fatalf("emulator status %d, body %s\n%s", res.Status, res.Body, emu.Output())
 			}
 			var resp events.LambdaFunctionURLResponse
-			dec := json.NewDecoder(bytes.NewReader(res.Body))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&resp); err != nil {
+			if err := functest.DecodeStrict(res.Body, &resp); err != nil {
 				t.Fatalf("response %s is not a LambdaFunctionURLResponse: %v\n%s", res.Body, err, emu.Output())
 			}
 			if resp.StatusCode != tc.status {
@@ -140,13 +107,7 @@ func TestEmulator(t *testing.T) {
 			if tc.status != http.StatusOK && strings.Contains(resp.Body, "acct-emulator-1") {
 				t.Errorf("a refused request shows the queue:\n%s", resp.Body)
 			}
-			var lines []map[string]any
-			for _, line := range res.Logs {
-				var m map[string]any
-				if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "request" {
-					lines = append(lines, m)
-				}
-			}
+			lines := functest.Lines(res.Logs, "request")
 			if len(lines) != 1 || lines[0]["status"] != float64(tc.status) || lines[0]["path"] != "/" {
 				t.Errorf("request log lines %v, want one of path / and status %d", lines, tc.status)
 			}

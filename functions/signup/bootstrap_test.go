@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
+	"github.com/mailtrust/abusescan/internal/functest"
 	"github.com/mailtrust/abusescan/internal/lambdalocal"
 )
 
@@ -155,31 +156,6 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// geoipEnv points the GEOIP_*_DB variables at the generated test databases
-// that exist.
-func geoipEnv(t *testing.T) []string {
-	t.Helper()
-	var env []string
-	for _, db := range []struct{ name, glob string }{
-		{"GEOIP_CITY_DB", "*City*.mmdb"},
-		{"GEOIP_ASN_DB", "*ASN*.mmdb"},
-		{"GEOIP_ANON_DB", "*Anon*.mmdb"},
-	} {
-		m, err := filepath.Glob(filepath.Join("..", "..", "testdata", "geoip", db.glob))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(m) > 0 {
-			abs, err := filepath.Abs(m[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			env = append(env, db.name+"="+abs)
-		}
-	}
-	return env
-}
-
 // TestBootstrap builds the function as SAM does (with lambda.norpc, for
 // this machine rather than arm64) and runs it against a fake Runtime API and
 // dynalite: the binary must start, take an SQS batch, score it through the
@@ -231,7 +207,7 @@ func TestBootstrap(t *testing.T) {
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"SHADOW_MODE=false",
 		"LOG_LEVEL=DEBUG",
-	}, geoipEnv(t)...)...)
+	}, functest.GeoIPEnv(t)...)...)
 	var stdout, stderr syncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/functest"
 )
 
 // eventsDir holds the samples for `sam local invoke -e`.
@@ -53,38 +53,7 @@ var samples = map[string]sample{
 
 func TestSamplesAreListed(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join(eventsDir, "signup-*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, f := range files {
-		names = append(names, filepath.Base(f))
-	}
-	for _, n := range names {
-		if _, ok := samples[n]; !ok {
-			t.Errorf("events/%s is not listed in samples: say what it is and what must become of it", n)
-		}
-	}
-	for n := range samples {
-		if !slices.Contains(names, n) {
-			t.Errorf("samples lists events/%s, which does not exist", n)
-		}
-	}
-}
-
-// decodeStrict decodes data into v, refusing fields v does not have, so that
-// a sample cannot drift from the Lambda event type it claims to be.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the event")
-	}
-	return nil
+	functest.SamplesListed(t, eventsDir, "signup-*.json", samples)
 }
 
 // checkEnvelope decodes one envelope and checks the outcome against
@@ -126,7 +95,7 @@ func TestSamples(t *testing.T) {
 			switch s.trigger {
 			case "sqs":
 				var ev events.SQSEvent
-				if err := decodeStrict(data, &ev); err != nil {
+				if err := functest.DecodeStrict(data, &ev); err != nil {
 					t.Fatalf("not an events.SQSEvent: %v", err)
 				}
 				if len(ev.Records) == 0 {
@@ -151,7 +120,7 @@ func TestSamples(t *testing.T) {
 				}
 			case "eventbridge":
 				var ev events.CloudWatchEvent
-				if err := decodeStrict(data, &ev); err != nil {
+				if err := functest.DecodeStrict(data, &ev); err != nil {
 					t.Fatalf("not an events.CloudWatchEvent: %v", err)
 				}
 				checkEnvelope(t, "event", data, s.malformed[""])
@@ -161,8 +130,8 @@ func TestSamples(t *testing.T) {
 
 			// The same file through the handler, with failure decided by
 			// decoding, as the pipeline decides it.
-			h := newHarness(decodingProcessor())
-			resp, err := h.handle(lambdaCtx("req-"+name), json.RawMessage(data))
+			h := newHarness(functest.DecodingProcessor())
+			resp, err := h.Handle(functest.LambdaCtx("req-"+name), json.RawMessage(data))
 			switch s.trigger {
 			case "sqs":
 				if err != nil {
@@ -176,7 +145,7 @@ func TestSamples(t *testing.T) {
 					t.Errorf("handler error = %v, want an error: %v", err, bad)
 				}
 			}
-			sum := h.summaryLine(t)
+			sum := h.SummaryLine(t)
 			if got := sum["duplicates"]; got != float64(s.duplicates) {
 				t.Errorf("summary duplicates = %v, want %d", got, s.duplicates)
 			}

@@ -9,15 +9,13 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/functest"
 	"github.com/mailtrust/abusescan/internal/invoke"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
@@ -25,107 +23,19 @@ import (
 )
 
 // fakeProcessor is a processor whose behaviour each test sets.
-type fakeProcessor struct {
-	ProcessFn func(ctx context.Context, recs []pipeline.Record) []pipeline.Result
-
-	mu    sync.Mutex
-	calls [][]pipeline.Record
-}
-
-var _ invoke.Processor = (*fakeProcessor)(nil)
-
-func (f *fakeProcessor) Process(ctx context.Context, recs []pipeline.Record) []pipeline.Result {
-	f.mu.Lock()
-	f.calls = append(f.calls, slices.Clone(recs))
-	f.mu.Unlock()
-	return f.ProcessFn(ctx, recs)
-}
-
-func (f *fakeProcessor) Calls() [][]pipeline.Record {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.calls)
-}
+type fakeProcessor = functest.Processor
 
 // outcomes returns a processor that gives each record the result named by
 // its ID in want (Err and verdict fields); records not in want are allowed.
 func outcomes(want map[string]pipeline.Result) *fakeProcessor {
-	return &fakeProcessor{ProcessFn: func(_ context.Context, recs []pipeline.Record) []pipeline.Result {
-		rs := make([]pipeline.Result, len(recs))
-		for i, rec := range recs {
-			r, ok := want[rec.ID]
-			if !ok {
-				r = pipeline.Result{Verdict: pipeline.Allow}
-			}
-			r.RecordID = rec.ID
-			rs[i] = r
-		}
-		return rs
-	}}
+	return functest.Outcomes(want, pipeline.Result{Verdict: pipeline.Allow})
 }
 
-// decodingProcessor decides failure the way the pipeline does, by decoding
-// each body, and marks a repeated event id as a duplicate.
-func decodingProcessor() *fakeProcessor {
-	return &fakeProcessor{ProcessFn: func(_ context.Context, recs []pipeline.Record) []pipeline.Result {
-		seen := map[string]bool{}
-		rs := make([]pipeline.Result, len(recs))
-		for i, rec := range recs {
-			e, err := event.Decode(rec.Body)
-			if err != nil {
-				rs[i] = pipeline.Result{RecordID: rec.ID, Err: fmt.Errorf("decode record %s: %w", rec.ID, err)}
-				continue
-			}
-			rs[i] = pipeline.Result{RecordID: rec.ID, EventID: e.ID, AccountID: e.AccountID(), Verdict: pipeline.Allow, Duplicate: seen[e.ID]}
-			seen[e.ID] = true
-		}
-		return rs
-	}}
-}
-
-// harness runs one handler and keeps what it logged and measured.
-type harness struct {
-	handle  func(ctx context.Context, raw json.RawMessage) (any, error)
-	logs    bytes.Buffer
-	metrics bytes.Buffer
-}
+// harness runs the signup handler and keeps what it logged and measured.
+type harness struct{ *functest.Harness }
 
 func newHarness(p invoke.Processor) *harness {
-	h := &harness{}
-	log := slog.New(slog.NewJSONHandler(&h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.handle = newHandler(p, log, &h.metrics)
-	return h
-}
-
-func lambdaCtx(requestID string) context.Context {
-	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: requestID})
-}
-
-// logLines parses the JSON log lines whose msg is msg.
-func (h *harness) logLines(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(h.logs.Bytes()))
-	for sc.Scan() {
-		var m map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatalf("log line %q is not JSON: %v", sc.Text(), err)
-		}
-		if m["msg"] == msg {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// summaryLine returns the invocation's one summary line.
-func (h *harness) summaryLine(t *testing.T) map[string]any {
-	t.Helper()
-	lines := h.logLines(t, "invocation")
-	if len(lines) != 1 {
-		t.Fatalf("%d summary lines, want 1; log:\n%s", len(lines), h.logs.String())
-	}
-	return lines[0]
+	return &harness{functest.NewHarness(newHandler, p)}
 }
 
 type message struct{ id, body string }
@@ -230,7 +140,7 @@ func TestHandlerSQS(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(tc.p)
-			resp, err := h.handle(lambdaCtx("req-sqs"), sqsEvent(t, tc.msgs...))
+			resp, err := h.Handle(functest.LambdaCtx("req-sqs"), sqsEvent(t, tc.msgs...))
 			if err != nil {
 				t.Fatalf("handler error = %v, want nil for an SQS batch", err)
 			}
@@ -248,9 +158,9 @@ func TestHandlerSQS(t *testing.T) {
 				}
 			}
 
-			failures := h.logLines(t, "record failed")
+			failures := h.LogLines(t, "record failed")
 			if len(failures) != len(tc.wantLogged) {
-				t.Errorf("%d failure lines, want %d; log:\n%s", len(failures), len(tc.wantLogged), h.logs.String())
+				t.Errorf("%d failure lines, want %d; log:\n%s", len(failures), len(tc.wantLogged), h.Logs.String())
 			}
 			for _, l := range failures {
 				id, _ := l["messageId"].(string)
@@ -265,7 +175,7 @@ func TestHandlerSQS(t *testing.T) {
 				}
 			}
 
-			sum := h.summaryLine(t)
+			sum := h.SummaryLine(t)
 			if sum["requestId"] != "req-sqs" || sum["trigger"] != "sqs" {
 				t.Errorf("summary requestId, trigger = %v, %v; want req-sqs, sqs", sum["requestId"], sum["trigger"])
 			}
@@ -285,15 +195,15 @@ func TestHandlerSQSFailureLineNamesFieldAndEvent(t *testing.T) {
 	t.Parallel()
 	body := `{"version":"0","id":"ev-42","detail-type":"Mailbox Signup","source":"mail.platform","time":"2026-11-22T10:00:03Z",` +
 		`"detail":{"accountId":"acc-1","address":"very.private@mail.example","createdAt":"2026-11-22T10:00:02Z","ip":"203.0.113.300"}}`
-	h := newHarness(decodingProcessor())
-	resp, err := h.handle(lambdaCtx("req-1"), sqsEvent(t, message{"m1", body}))
+	h := newHarness(functest.DecodingProcessor())
+	resp, err := h.Handle(functest.LambdaCtx("req-1"), sqsEvent(t, message{"m1", body}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := failedIDs(t, resp); !reflect.DeepEqual(got, []string{"m1"}) {
 		t.Fatalf("failures = %v, want [m1]", got)
 	}
-	lines := h.logLines(t, "record failed")
+	lines := h.LogLines(t, "record failed")
 	if len(lines) != 1 {
 		t.Fatalf("%d failure lines, want 1", len(lines))
 	}
@@ -302,8 +212,8 @@ func TestHandlerSQSFailureLineNamesFieldAndEvent(t *testing.T) {
 		t.Errorf("failure line = %v, want eventId ev-42, field detail.ip, kind malformed, level WARN", l)
 	}
 	for _, secret := range []string{"203.0.113.300", "very.private", "acc-1"} {
-		if strings.Contains(h.logs.String(), secret) {
-			t.Errorf("log contains %q from the body:\n%s", secret, h.logs.String())
+		if strings.Contains(h.Logs.String(), secret) {
+			t.Errorf("log contains %q from the body:\n%s", secret, h.Logs.String())
 		}
 	}
 }
@@ -315,7 +225,7 @@ func TestHandlerSQSUnreadableBatch(t *testing.T) {
 	p := outcomes(nil)
 	h := newHarness(p)
 	raw := json.RawMessage(`{"Records":[{"eventSource":"aws:sqs","messageId":"m1","body":"{}"},{"eventSource":"aws:sqs","messageId":"m2","body":5}]}`)
-	resp, err := h.handle(lambdaCtx("req-x"), raw)
+	resp, err := h.Handle(functest.LambdaCtx("req-x"), raw)
 	if err != nil {
 		t.Fatalf("handler error = %v, want nil", err)
 	}
@@ -325,7 +235,7 @@ func TestHandlerSQSUnreadableBatch(t *testing.T) {
 	if n := len(p.Calls()); n != 0 {
 		t.Errorf("processor called %d times, want never", n)
 	}
-	if sum := h.summaryLine(t); sum["records"] != float64(2) || sum["rejected"] != float64(2) {
+	if sum := h.SummaryLine(t); sum["records"] != float64(2) || sum["rejected"] != float64(2) {
 		t.Errorf("summary records, rejected = %v, %v; want 2, 2", sum["records"], sum["rejected"])
 	}
 }
@@ -350,7 +260,7 @@ func TestHandlerEventBridge(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(tc.p)
-			resp, err := h.handle(lambdaCtx("req-eb"), raw)
+			resp, err := h.Handle(functest.LambdaCtx("req-eb"), raw)
 			if resp != nil {
 				t.Errorf("response = %v, want nil for an EventBridge event", resp)
 			}
@@ -375,10 +285,10 @@ func TestHandlerEventBridge(t *testing.T) {
 			if rec := calls[0][0]; rec.ID != "req-eb" || !bytes.Equal(rec.Body, raw) {
 				t.Errorf("record = {%s %s}, want the request id and the raw event", rec.ID, rec.Body)
 			}
-			if n := len(h.logLines(t, "record failed")); n != 0 {
+			if n := len(h.LogLines(t, "record failed")); n != 0 {
 				t.Errorf("%d failure lines, want none: the returned error is logged by the runtime", n)
 			}
-			sum := h.summaryLine(t)
+			sum := h.SummaryLine(t)
 			if sum["trigger"] != "eventbridge" || sum["records"] != float64(1) {
 				t.Errorf("summary trigger, records = %v, %v; want eventbridge, 1", sum["trigger"], sum["records"])
 			}
@@ -407,7 +317,7 @@ func TestHandlerUnsupported(t *testing.T) {
 			t.Parallel()
 			p := outcomes(nil)
 			h := newHarness(p)
-			resp, err := h.handle(lambdaCtx("req-u"), json.RawMessage(tc.payload))
+			resp, err := h.Handle(functest.LambdaCtx("req-u"), json.RawMessage(tc.payload))
 			if !errors.Is(err, errUnsupported) {
 				t.Fatalf("handler error = %v, want errUnsupported", err)
 			}
@@ -417,10 +327,10 @@ func TestHandlerUnsupported(t *testing.T) {
 			if n := len(p.Calls()); n != 0 {
 				t.Errorf("processor called %d times, want never", n)
 			}
-			if h.metrics.Len() != 0 {
-				t.Errorf("metrics written for an unsupported trigger: %s", h.metrics.String())
+			if h.Metrics.Len() != 0 {
+				t.Errorf("metrics written for an unsupported trigger: %s", h.Metrics.String())
 			}
-			if sum := h.summaryLine(t); sum["trigger"] != "unsupported" || sum["outcome"] != "error" {
+			if sum := h.SummaryLine(t); sum["trigger"] != "unsupported" || sum["outcome"] != "error" {
 				t.Errorf("summary trigger, outcome = %v, %v; want unsupported, error", sum["trigger"], sum["outcome"])
 			}
 		})
@@ -435,7 +345,7 @@ func TestHandlerMetrics(t *testing.T) {
 		"m3": {Err: errMalformed},
 	})
 	h := newHarness(p)
-	if _, err := h.handle(lambdaCtx("req-m"), sqsEvent(t, message{"m1", "{}"}, message{"m2", "{}"}, message{"m3", "{}"}, message{"m4", "{}"})); err != nil {
+	if _, err := h.Handle(functest.LambdaCtx("req-m"), sqsEvent(t, message{"m1", "{}"}, message{"m2", "{}"}, message{"m3", "{}"}, message{"m4", "{}"})); err != nil {
 		t.Fatal(err)
 	}
 
@@ -448,7 +358,7 @@ func TestHandlerMetrics(t *testing.T) {
 		} `json:"Metrics"`
 	}
 	var got []string
-	sc := bufio.NewScanner(bytes.NewReader(h.metrics.Bytes()))
+	sc := bufio.NewScanner(bytes.NewReader(h.Metrics.Bytes()))
 	for sc.Scan() {
 		var line struct {
 			AWS struct {
@@ -500,7 +410,7 @@ func TestHandlerMetrics(t *testing.T) {
 		t.Errorf("metrics lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
-	sum := h.summaryLine(t)
+	sum := h.SummaryLine(t)
 	wantVerdicts := map[string]any{"allow": float64(1), "review": float64(1), "suspend": float64(1)}
 	if !reflect.DeepEqual(sum["verdicts"], wantVerdicts) {
 		t.Errorf("summary verdicts = %v, want %v", sum["verdicts"], wantVerdicts)
@@ -515,7 +425,7 @@ func TestHandlerMetricsFailureDoesNotFailTheBatch(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	handle := newHandler(outcomes(nil), slog.New(slog.NewJSONHandler(&logs, nil)), brokenWriter{})
-	resp, err := handle(lambdaCtx("req-w"), sqsEvent(t, message{"m1", "{}"}))
+	resp, err := handle(functest.LambdaCtx("req-w"), sqsEvent(t, message{"m1", "{}"}))
 	if err != nil {
 		t.Fatalf("handler error = %v, want nil: metrics are not worth a redelivery", err)
 	}
@@ -533,17 +443,17 @@ func TestHandlerLogsNoStorageKey(t *testing.T) {
 	t.Parallel()
 	err := fmt.Errorf("update key %s: %w", window.NewKey(window.IP, "198.51.100.23"), fmt.Errorf("dial tcp 198.51.100.7:8000: %w", errors.New("throttled")))
 	h := newHarness(outcomes(map[string]pipeline.Result{"m1": {Err: err}}))
-	if _, herr := h.handle(lambdaCtx("req-k"), sqsEvent(t, message{"m1", "{}"})); herr != nil {
+	if _, herr := h.Handle(functest.LambdaCtx("req-k"), sqsEvent(t, message{"m1", "{}"})); herr != nil {
 		t.Fatal(herr)
 	}
-	lines := h.logLines(t, "record failed")
+	lines := h.LogLines(t, "record failed")
 	if len(lines) != 1 {
-		t.Fatalf("%d failure lines, want 1:\n%s", len(lines), h.logs.String())
+		t.Fatalf("%d failure lines, want 1:\n%s", len(lines), h.Logs.String())
 	}
 	if got, want := lines[0]["error"], "update key ip#h:fe8b2f93: dial tcp [ip]:8000: throttled"; got != want {
 		t.Errorf("logged error %q, want %q", got, want)
 	}
-	if strings.Contains(h.logs.String(), "198.51.100") {
-		t.Errorf("log shows an address:\n%s", h.logs.String())
+	if strings.Contains(h.Logs.String(), "198.51.100") {
+		t.Errorf("log shows an address:\n%s", h.Logs.String())
 	}
 }

@@ -2,20 +2,15 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,7 +19,7 @@ import (
 
 	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
-	"github.com/mailtrust/abusescan/internal/lambdalocal"
+	"github.com/mailtrust/abusescan/internal/functest"
 )
 
 // TestEmulator runs every sample of events/ through the function's real
@@ -36,67 +31,14 @@ import (
 // malformed messages as batch item failures, its duplicates not failed, an
 // EventBridge event without an error, and one summary line.
 func TestEmulator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the function and the emulator and runs them")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip(lambdalocal.ErrUnsupported)
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("no go command to build the function: %v", err)
-	}
-	endpoint := dynamotest.Endpoint(t) // skips when there is no DynamoDB API
-	root, err := dynamotest.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The subtests run after this function returns: cancel when they end.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	bin, err := lambdalocal.Build(ctx, goBin, root, "signup", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	geo := geoipEnv(t)
+	ctx, bin, endpoint := functest.Bootstrap(t, "signup")
 
 	for _, name := range slices.Sorted(maps.Keys(samples)) {
 		s := samples[name]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			raw, err := os.ReadFile(filepath.Join(eventsDir, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			event, err := lambdalocal.Retime(raw, time.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
-			tables := dynamotest.Tables(t)
-			home := t.TempDir()
-			// Only what is set here reaches the function (the emulator passes
-			// its whole environment on).
-			env := append(lambdalocal.Local{
-				Function: "signup-emulator-test", Home: home, DynamoDB: endpoint,
-				StateTable: tables.State, Queue: tables.Queue, HashKey: "test-key-emulator-0001",
-			}.Env(), append([]string{"SHADOW_MODE=false", "LOG_LEVEL=DEBUG"}, geo...)...)
-			emu, err := lambdalocal.Start(ctx, bin, env)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if err := emu.Close(); err != nil {
-					t.Error(err)
-				}
-			})
-			id := "emulator-" + strings.TrimSuffix(name, ".json")
-			res, err := emu.Invoke(ctx, id, event)
-			if err != nil {
-				t.Fatalf("%v\n%s", err, emu.Output())
-			}
-			if res.Status != 200 {
-				t.Fatalf("status %d, body %s\n%s", res.Status, res.Body, emu.Output())
-			}
+			run := functest.RunSample(t, ctx, bin, endpoint, "signup", eventsDir, name)
+			raw, res, emu, id, tables := run.Raw, run.Res, run.Emu, run.ID, run.Tables
 
 			records := 1
 			switch s.trigger {
@@ -107,7 +49,7 @@ func TestEmulator(t *testing.T) {
 				}
 				records = len(ev.Records)
 				var resp events.SQSEventResponse
-				if err := decodeStrict(res.Body, &resp); err != nil {
+				if err := functest.DecodeStrict(res.Body, &resp); err != nil {
 					t.Fatalf("response %s is not an SQSEventResponse: %v\n%s", res.Body, err, emu.Output())
 				}
 				got := []string{}
@@ -135,17 +77,7 @@ func TestEmulator(t *testing.T) {
 				t.Fatalf("sample %s: unknown trigger %q", name, s.trigger)
 			}
 
-			var summaries []map[string]any
-			for _, line := range res.Logs {
-				var m map[string]any
-				if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "invocation" {
-					summaries = append(summaries, m)
-				}
-			}
-			if len(summaries) != 1 {
-				t.Fatalf("%d summary lines in the invocation's logs, want 1:\n%s", len(summaries), strings.Join(res.Logs, "\n"))
-			}
-			sum := summaries[0]
+			sum := functest.Summary(t, res)
 			for _, c := range []struct {
 				field string
 				want  any
@@ -185,7 +117,7 @@ func TestEnvJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	var byFunction map[string]map[string]string
-	if err := decodeStrict(raw, &byFunction); err != nil {
+	if err := functest.DecodeStrict(raw, &byFunction); err != nil {
 		t.Fatalf("env.json: %v (want {\"LogicalId\": {\"NAME\": \"value\"}})", err)
 	}
 	var doc yaml.Node

@@ -9,83 +9,22 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sync"
 	"testing"
 
 	"github.com/mailtrust/abusescan/internal/account"
-	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/embedded"
 	"github.com/mailtrust/abusescan/internal/event"
-	"github.com/mailtrust/abusescan/internal/invoke"
+	"github.com/mailtrust/abusescan/internal/functest"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/setup"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
-// recorder is a processor that passes batches to the real pipeline and
-// keeps its results, which the handler does not return.
-type recorder struct {
-	p invoke.Processor
-
-	mu      sync.Mutex
-	results []pipeline.Result
-}
-
-var _ invoke.Processor = (*recorder)(nil)
-
-func (r *recorder) Process(ctx context.Context, recs []pipeline.Record) []pipeline.Result {
-	rs := r.p.Process(ctx, recs)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.results = append(r.results, rs...)
-	return rs
-}
-
-// last returns the result of the last record processed.
-func (r *recorder) last(t *testing.T) pipeline.Result {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.results) == 0 {
-		t.Fatal("the pipeline processed nothing")
-	}
-	return r.results[len(r.results)-1]
-}
-
-// realScanner builds the real pipeline, as the function's main does, over a
-// fresh embedded store and the test GeoIP databases.
+// realScanner is the real pipeline over a fresh embedded store.
 func realScanner(t *testing.T) (*setup.Scanner, *embedded.Store) {
 	t.Helper()
-	geoip := func(name string) string { return filepath.Join("..", "..", "testdata", "geoip", name) }
-	env := map[string]string{
-		"HASH_KEY":      "signup-triggers-test-key-0001",
-		"GEOIP_CITY_DB": geoip("GeoIP2-City-Test.mmdb"),
-		"GEOIP_ASN_DB":  geoip("GeoLite2-ASN-Test.mmdb"),
-		"GEOIP_ANON_DB": geoip("GeoIP2-Anonymous-IP-Test.mmdb"),
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := embedded.Open(filepath.Join(t.TempDir(), "state.db"), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.Close(); err != nil {
-			t.Errorf("close store: %v", err)
-		}
-	})
-	sc, err := setup.Build(cfg, st, nil, []byte(cfg.HashKey), nil, setup.Clock{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sc.Close() })
-	if len(sc.Off) > 0 {
-		t.Fatalf("signals off with every test database configured: %v", sc.Off)
-	}
-	return sc, st
+	return functest.RealScanner(t, "signup-triggers-test-key-0001")
 }
 
 // stored is what a store holds about one signup.
@@ -131,7 +70,7 @@ func snapshot(t *testing.T, st *embedded.Store, su *event.Signup) stored {
 // and checks that no message is reported failed.
 func deliverSQS(t *testing.T, h func(context.Context, json.RawMessage) (any, error), messageID string, body []byte) {
 	t.Helper()
-	resp, err := h(lambdaCtx("req-"+messageID), sqsEvent(t, message{messageID, string(body)}))
+	resp, err := h(functest.LambdaCtx("req-"+messageID), sqsEvent(t, message{messageID, string(body)}))
 	if err != nil {
 		t.Fatalf("handler error = %v, want nil", err)
 	}
@@ -163,7 +102,7 @@ func TestSameEnvelopeEveryTrigger(t *testing.T) {
 	// handler over it.
 	type rig struct {
 		p      *pipeline.Pipeline
-		rec    *recorder
+		rec    *functest.Recorder
 		handle func(context.Context, json.RawMessage) (any, error)
 	}
 	const messageID = "0c8e2f4a-6b1d-4e73-a9f5-3d7c1b0e8a62"
@@ -173,17 +112,17 @@ func TestSameEnvelopeEveryTrigger(t *testing.T) {
 	}{
 		{"sqs", func(t *testing.T, r rig) pipeline.Result {
 			deliverSQS(t, r.handle, messageID, envelope)
-			return r.rec.last(t)
+			return r.rec.Last(t)
 		}},
 		{"eventbridge", func(t *testing.T, r rig) pipeline.Result {
-			resp, err := r.handle(lambdaCtx("req-eventbridge"), json.RawMessage(envelope))
+			resp, err := r.handle(functest.LambdaCtx("req-eventbridge"), json.RawMessage(envelope))
 			if err != nil {
 				t.Fatalf("handler error = %v, want nil", err)
 			}
 			if resp != nil {
 				t.Errorf("response = %v, want nil for an EventBridge event", resp)
 			}
-			return r.rec.last(t)
+			return r.rec.Last(t)
 		}},
 		{"replay", func(t *testing.T, r rig) pipeline.Result {
 			rs := r.p.Process(t.Context(), []pipeline.Record{{ID: "signup.jsonl:1", Body: line.Bytes()}})
@@ -204,7 +143,7 @@ func TestSameEnvelopeEveryTrigger(t *testing.T) {
 			t.Run(tr.name, func(t *testing.T) {
 				t.Parallel()
 				sc, st := realScanner(t)
-				rec := &recorder{p: sc.Pipeline}
+				rec := &functest.Recorder{P: sc.Pipeline}
 				r := rig{p: sc.Pipeline, rec: rec, handle: newHandler(rec, slog.New(slog.DiscardHandler), io.Discard)}
 
 				res := tr.deliver(t, r)
@@ -222,7 +161,7 @@ func TestSameEnvelopeEveryTrigger(t *testing.T) {
 				// one), it is a duplicate and changes nothing.
 				for _, id := range []string{messageID, "5e1b7d93-0a2c-4f86-b4e8-9c3d6a1f7052"} {
 					deliverSQS(t, r.handle, id, envelope)
-					if again := rec.last(t); again.Err != nil || !again.Duplicate || again.Skipped != "" {
+					if again := rec.Last(t); again.Err != nil || !again.Duplicate || again.Skipped != "" {
 						t.Errorf("delivered again as message %s: %+v, want a duplicate of the same event", id, again)
 					}
 					if after := snapshot(t, st, ev.Signup); !reflect.DeepEqual(after, before) {

@@ -1,9 +1,6 @@
 package templatetest
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/mailtrust/abusescan/internal/functest"
 )
 
 // streamSource is one stream (Kinesis or DynamoDB) read by a function: an
@@ -236,19 +235,6 @@ func checkPutRole(t *testing.T, tpl template, rule, role, stream string) {
 	}
 }
 
-// decodeStrict decodes data into v, refusing fields v does not have.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the event")
-	}
-	return nil
-}
-
 // TestEventSamplesDecode: every file of events/ is named
 // <function>-<trigger>[-case].json, for a function infra/sam.mk builds, and
 // decodes, refusing unknown fields, into the aws-lambda-go type of its
@@ -286,7 +272,7 @@ func TestEventSamplesDecode(t *testing.T) {
 			switch parts[1] {
 			case "sqs":
 				var ev events.SQSEvent
-				if err := decodeStrict(data, &ev); err != nil {
+				if err := functest.DecodeStrict(data, &ev); err != nil {
 					t.Fatalf("not an events.SQSEvent: %v", err)
 				}
 				for i, r := range ev.Records {
@@ -299,7 +285,7 @@ func TestEventSamplesDecode(t *testing.T) {
 				}
 			case "kinesis":
 				var ev events.KinesisEvent
-				if err := decodeStrict(data, &ev); err != nil {
+				if err := functest.DecodeStrict(data, &ev); err != nil {
 					t.Fatalf("not an events.KinesisEvent: %v", err)
 				}
 				for i, r := range ev.Records {
@@ -312,7 +298,7 @@ func TestEventSamplesDecode(t *testing.T) {
 				}
 			case "stream":
 				var ev events.DynamoDBEvent
-				if err := decodeStrict(data, &ev); err != nil {
+				if err := functest.DecodeStrict(data, &ev); err != nil {
 					t.Fatalf("not an events.DynamoDBEvent: %v", err)
 				}
 				for i, r := range ev.Records {
@@ -326,7 +312,7 @@ func TestEventSamplesDecode(t *testing.T) {
 				}
 			case "eventbridge":
 				var ev events.CloudWatchEvent
-				if err := decodeStrict(data, &ev); err != nil {
+				if err := functest.DecodeStrict(data, &ev); err != nil {
 					t.Fatalf("not an events.CloudWatchEvent: %v", err)
 				}
 				if ev.DetailType == "" || ev.Source == "" || len(ev.Detail) == 0 {
