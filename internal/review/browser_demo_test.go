@@ -3,13 +3,10 @@ package review
 import (
 	"bufio"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -73,21 +70,9 @@ func TestBrowserDemoQueue(t *testing.T) {
 		t.Fatalf("the demo queued %d suspensions: the test proves little", len(pending))
 	}
 
-	srv := httptest.NewUnstartedServer(nil)
-	h, err := New(st, Options{
-		Caller: func(*http.Request) string { return reviewer },
-		Key:    NewKey(),
-		Hosts:  LoopbackHosts(srv.Listener.Addr().String()),
-		Now:    func() time.Time { return testNow },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = h
-	srv.Start()
-	t.Cleanup(srv.Close)
+	base := serve(t, st)
 
-	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/?status=pending&action=suspend"), chromedp.WaitVisible(chromedp.ID("queue"))); err != nil {
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/?status=pending&action=suspend"), chromedp.WaitVisible(chromedp.ID("queue"))); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#queue tbody tr td.account")].map(td => td.textContent)`))
@@ -110,7 +95,7 @@ func TestBrowserDemoQueue(t *testing.T) {
 	const acct = "acc-PVYJJ0AN82" // the README's example: the first of the bot wave
 	const note = "demo: verified by phone"
 	if err := chromedp.Do(tab,
-		chromedp.Navigate(srv.URL+"/item?id="+acct),
+		chromedp.Navigate(base+"/item?id="+acct),
 		chromedp.WaitVisible(chromedp.ID("decide")),
 		chromedp.SendKeys(chromedp.ID("note"), note),
 		chromedp.Click(chromedp.ID("to-released")),

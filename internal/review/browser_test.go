@@ -130,14 +130,10 @@ func demoQueue(t *testing.T, st Store) string {
 	return hostileID
 }
 
-// TestBrowser drives the review page in a real browser: list the queue,
-// open an item, release it with a note through the form, and find the
-// decision in the store; and a hostile account id and reason show as text.
-func TestBrowser(t *testing.T) {
-	tab := browser(t)
-	st := openStore(t)
-	hostileID := demoQueue(t, st)
-
+// serve starts the review page over st on loopback, as reviewer at
+// testNow, and returns its base URL; it stops when t ends.
+func serve(t *testing.T, st Store) string {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	h, err := New(st, Options{
 		Caller: func(*http.Request) string { return reviewer },
@@ -151,9 +147,21 @@ func TestBrowser(t *testing.T) {
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestBrowser drives the review page in a real browser: list the queue,
+// open an item, release it with a note through the form, and find the
+// decision in the store; and a hostile account id and reason show as text.
+func TestBrowser(t *testing.T) {
+	tab := browser(t)
+	st := openStore(t)
+	hostileID := demoQueue(t, st)
+
+	base := serve(t, st)
 
 	// The list: suspensions first, by score.
-	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("queue"))); err != nil {
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("queue"))); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#queue tbody tr td.account")].map(td => td.textContent)`))
@@ -208,7 +216,7 @@ func TestBrowser(t *testing.T) {
 	// The hostile item: its id and reason are text, and nothing of them
 	// became an element.
 	if err := chromedp.Do(tab,
-		chromedp.Navigate(srv.URL+"/item?id="+url.QueryEscape(hostileID)),
+		chromedp.Navigate(base+"/item?id="+url.QueryEscape(hostileID)),
 		chromedp.WaitVisible(chromedp.ID("reasons")),
 	); err != nil {
 		t.Fatal(err)
@@ -240,7 +248,7 @@ func TestBrowser(t *testing.T) {
 	// A form from this page, posted after the item changed elsewhere, is
 	// refused with the conflict page.
 	if err := chromedp.Do(tab,
-		chromedp.Navigate(srv.URL+"/item?id=acc-7f3a91c2"),
+		chromedp.Navigate(base+"/item?id=acc-7f3a91c2"),
 		chromedp.WaitVisible(chromedp.ID("decide")),
 		chromedp.SendKeys(chromedp.ID("note"), "looks fine"),
 	); err != nil {
