@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/mailtrust/abusescan/internal/coldstart"
-	"github.com/mailtrust/abusescan/internal/config"
 )
 
 func main() {
@@ -25,10 +24,4 @@ func main() {
 		os.Exit(1)
 	}
 	lambda.Start(newHandler(sc.Pipeline, log, os.Stdout))
-}
-
-// hashKey is coldstart.HashKey, which this function's tests hold to its
-// rule.
-func hashKey(ctx context.Context, cfg config.Config, fetch func(ctx context.Context, name string) ([]byte, error)) ([]byte, error) {
-	return coldstart.HashKey(ctx, cfg, fetch)
 }
