@@ -6,14 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/visible"
 )
 
 // What abusectl prints comes in part from events and from the queue, and
@@ -22,47 +21,11 @@ import (
 // Every string printed in text form goes through Escape, and every JSON
 // document through WriteJSON.
 
-// Escape returns s fit to print on a terminal: every character that is not
-// graphic (C0 and C1 controls, DEL, bidi and other format characters, line
-// and paragraph separators) is written as \uXXXX (\UXXXXXXXX beyond the
-// BMP) and every byte of invalid UTF-8 as \xXX; letters of every script,
-// marks, digits, punctuation, symbols and spaces are kept.
-func Escape(s string) string {
-	if !needsEscape(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case printable(r):
-			b.WriteString(s[i : i+size])
-		case r > 0xffff:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-		i += size
-	}
-	return b.String()
-}
+// Escape returns s fit to print on a terminal (visible.Escape).
+func Escape(s string) string { return visible.Escape(s) }
 
-// printable reports whether r may go to a terminal as itself. U+FFFD is
-// escaped too: it may be a sign of text already damaged.
-func printable(r rune) bool { return r != utf8.RuneError && unicode.IsGraphic(r) }
-
-func needsEscape(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			// Only non-ASCII needs the slower look.
-			return strings.ContainsFunc(s[i:], func(r rune) bool { return !printable(r) })
-		}
-	}
-	return false
-}
+// printable reports whether r may go to a terminal as itself.
+func printable(r rune) bool { return visible.Printable(r) }
 
 // WriteJSON writes v as one JSON document followed by a newline, indented
 // by indent ("" for one line), with every character that is not printable

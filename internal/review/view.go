@@ -7,12 +7,10 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/mailtrust/abusescan/internal/queue"
+	textsafe "github.com/mailtrust/abusescan/internal/visible"
 )
 
 // page is what every template gets: the caller, shown in the header, and
@@ -68,34 +66,11 @@ func (h *Handler) itemPage(w http.ResponseWriter, r *http.Request, it queue.Item
 	return p
 }
 
-// visible returns s with every character that is not graphic (controls,
-// bidi and other format characters, line separators) written as \uXXXX,
-// and invalid UTF-8 as \xXX: account ids and reasons are attacker text,
-// and a right-to-left override would make one read as another. html/template
-// then escapes what is left for HTML.
-func visible(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return !graphic(r) }) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case graphic(r):
-			b.WriteString(s[i : i+size])
-		case r > 0xffff:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-		i += size
-	}
-	return b.String()
-}
-
-func graphic(r rune) bool { return r != utf8.RuneError && unicode.IsGraphic(r) }
+// visible returns s with every character that is not graphic written as
+// an escape (visible.Escape): account ids and reasons are attacker text,
+// and a right-to-left override would make one read as another.
+// html/template then escapes what is left for HTML.
+func visible(s string) string { return textsafe.Escape(s) }
 
 // itemLink is the address of an item's page.
 func itemLink(id string) string { return "/item?id=" + url.QueryEscape(id) }
