@@ -15,7 +15,6 @@ import (
 	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
 	"github.com/mailtrust/abusescan/internal/embedded"
 	"github.com/mailtrust/abusescan/internal/event"
-	"github.com/mailtrust/abusescan/internal/geo"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/synth"
 	"github.com/mailtrust/abusescan/internal/versioned"
@@ -83,29 +82,7 @@ func BenchmarkLoginReplay(b *testing.B) {
 // merely decoding the same sign-ins and looking up their addresses.
 func BenchmarkLoginDecodeLookup(b *testing.B) {
 	_, logins, _ := loginStream(b, synth.Backtest())
-	g, err := geo.Open(geo.Config{
-		CityPath: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
-		ASNPath:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
-		AnonPath: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer g.Close()
-	b.ReportAllocs()
-	start := time.Now()
-	for b.Loop() {
-		for _, r := range logins {
-			ev, err := event.Decode(r.Body)
-			if err != nil {
-				b.Fatal(err)
-			}
-			g.Lookup(ev.Login.IP)
-		}
-	}
-	elapsed := time.Since(start)
-	b.ReportMetric(float64(len(logins)*b.N)/elapsed.Seconds(), "logins/s")
-	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(len(logins)*b.N), "ns/login")
+	decodeLookup(b, logins, "login")
 }
 
 // BenchmarkLoginCost replays a generated stream with sign-ins into
