@@ -171,7 +171,7 @@ func (f *scanFlags) build(st store, getenv func(string) string, stderr io.Writer
 			return nil, err
 		}
 	}
-	sc, err := setup.Build(cfg, st, rulesSrc, key, nil, clock)
+	sc, err := setup.Build(cfg, st, nil, rulesSrc, key, nil, clock)
 	if err != nil {
 		return nil, err
 	}

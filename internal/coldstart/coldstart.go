@@ -58,7 +58,7 @@ func Start(ctx context.Context, getenv func(string) string, out io.Writer) (*set
 	}
 	store := dynamo.New(client, dynamo.Tables{State: cfg.StateTable, Queue: cfg.QueueTable})
 	redacting := redact.NewLogger(out, cfg.LogLevel)
-	sc, err := setup.Build(cfg, store, rulesSrc, key, redacting, setup.Clock{Now: time.Now})
+	sc, err := setup.Build(cfg, store, nil, rulesSrc, key, redacting, setup.Clock{Now: time.Now})
 	if err != nil {
 		return nil, log, err
 	}

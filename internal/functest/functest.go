@@ -248,7 +248,7 @@ func RealScanner(t *testing.T, hashKey string) (*setup.Scanner, *embedded.Store)
 			t.Errorf("close store: %v", err)
 		}
 	})
-	sc, err := setup.Build(cfg, st, nil, []byte(cfg.HashKey), nil, setup.Clock{})
+	sc, err := setup.Build(cfg, st, nil, nil, []byte(cfg.HashKey), nil, setup.Clock{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func newPipelineAt(t testing.TB, st pipeline.Store, now func() time.Time) *pipel
 		GeoAnonDB: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
 		Policy:    decision.DefaultPolicy(),
 	}
-	sc, err := setup.Build(cfg, st, nil, []byte(testHashKey), nil, setup.Clock{Now: now})
+	sc, err := setup.Build(cfg, st, nil, nil, []byte(testHashKey), nil, setup.Clock{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,14 @@ type Result struct {
 	Skipped   string // why the event was not scored, when it was not
 }
 
+// Objects reads the stored raw message of a Mailbox Message Sent event
+// (internal/objects: S3, or a folder in a replay). Errors wrapping
+// objects.ErrNotFound may cure themselves; objects.ErrTooLarge and
+// objects.ErrBadName never do.
+type Objects interface {
+	Read(ctx context.Context, bucket, key string) ([]byte, error)
+}
+
 // Geo looks up what is known of an IP address.
 type Geo interface {
 	Lookup(ip netip.Addr) ipinfo.Info
@@ -91,7 +99,9 @@ type Geo interface {
 
 // Config holds a pipeline's parts.
 type Config struct {
-	Store     Store
+	Store Store
+	// Objects reads raw messages; nil: message events are skipped.
+	Objects   Objects
 	Geo       Geo
 	GeoCity   bool // a City database is configured
 	GeoASN    bool // an ASN database is configured

@@ -64,7 +64,7 @@ func newPipeline(t testing.TB, st pipeline.Store, policy decision.Policy) *pipel
 		GeoAnonDB: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
 		Policy:    policy,
 	}
-	sc, err := setup.Build(cfg, st, nil, []byte(testHashKey), nil, setup.Clock{})
+	sc, err := setup.Build(cfg, st, nil, nil, []byte(testHashKey), nil, setup.Clock{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +478,7 @@ func TestFutureEventsRejected(t *testing.T) {
 		GeoCityDB: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
 		GeoASNDB:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
 		Policy:    decision.DefaultPolicy(),
-	}, st, nil, []byte(testHashKey), nil, setup.Clock{Now: func() time.Time { return now }})
+	}, st, nil, nil, []byte(testHashKey), nil, setup.Clock{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

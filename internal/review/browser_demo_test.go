@@ -24,7 +24,7 @@ func replayDemo(t *testing.T, st pipeline.Store) {
 	geo := func(name string) string { return filepath.Join("..", "..", "testdata", "geoip", name) }
 	cfg := config.Config{GeoCityDB: geo("GeoIP2-City-Test.mmdb"), GeoASNDB: geo("GeoLite2-ASN-Test.mmdb"),
 		GeoAnonDB: geo("GeoIP2-Anonymous-IP-Test.mmdb"), Policy: policy.DefaultPolicy()}
-	sc, err := setup.Build(cfg, st, nil, []byte("review-demo-test-key:Pq8wLz3nRv6Tk1Ym4Xc7Hb2Js5Fd9Ga0"), nil, setup.Clock{History: true})
+	sc, err := setup.Build(cfg, st, nil, nil, []byte("review-demo-test-key:Pq8wLz3nRv6Tk1Ym4Xc7Hb2Js5Fd9Ga0"), nil, setup.Clock{History: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,10 +44,11 @@ type Clock struct {
 	History bool
 }
 
-// Build assembles a scanner. rulesSrc is the rules file (nil: the embedded
-// default); hashKey the key for hashing personal values; clock the
+// Build assembles a scanner. objects reads the raw messages of Mailbox
+// Message Sent events (nil: those events are skipped); rulesSrc is the rules
+// file (nil: the embedded default); hashKey the key for hashing personal values; clock the
 // receiver's (see Clock).
-func Build(cfg config.Config, store pipeline.Store, rulesSrc, hashKey []byte, log *slog.Logger, clock Clock) (*Scanner, error) {
+func Build(cfg config.Config, store pipeline.Store, objects pipeline.Objects, rulesSrc, hashKey []byte, log *slog.Logger, clock Clock) (*Scanner, error) {
 	var errs []error
 	var lists *netlist.Lists
 	var err error
@@ -101,7 +102,7 @@ func Build(cfg config.Config, store pipeline.Store, rulesSrc, hashKey []byte, lo
 		return nil, errors.Join(errs...)
 	}
 	p, err := pipeline.New(pipeline.Config{
-		Store: store, Geo: g, GeoCity: cfg.GeoCityDB != "", GeoASN: cfg.GeoASNDB != "",
+		Store: store, Objects: objects, Geo: g, GeoCity: cfg.GeoCityDB != "", GeoASN: cfg.GeoASNDB != "",
 		Extractor: signal.NewExtractor(cat, Names{model}, dom),
 		Rules:     rs, LoginRules: lrs, LoginCatalog: loginCat, Policy: cfg.Policy, Hasher: hasher, Logger: log, Now: clock.Now,
 		History: clock.History || clock.Now == nil,

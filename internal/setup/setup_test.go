@@ -35,7 +35,7 @@ func TestBuildReportsEveryProblem(t *testing.T) {
 	cfg := config1(false)
 	cfg.GeoCityDB = "/nonexistent/city.mmdb"
 	cfg.DisposableDomains = "/nonexistent/domains.txt"
-	_, err = setup.Build(cfg, st, []byte("version: 1\nrules: [{name: a, when: nope, points: 1, reason: x}]"), []byte("short"), nil, setup.Clock{})
+	_, err = setup.Build(cfg, st, nil, []byte("version: 1\nrules: [{name: a, when: nope, points: 1, reason: x}]"), []byte("short"), nil, setup.Clock{})
 	if err == nil {
 		t.Fatal("Build succeeded with a missing database, list, bad rules and a short key")
 	}
@@ -55,7 +55,7 @@ func TestBuildSaysWhatIsOff(t *testing.T) {
 	defer st.Close()
 	cfg := config1(true)
 	cfg.GeoCityDB = ""
-	sc, err := setup.Build(cfg, st, nil, []byte("a-key-of-enough-bytes"), nil, setup.Clock{})
+	sc, err := setup.Build(cfg, st, nil, nil, []byte("a-key-of-enough-bytes"), nil, setup.Clock{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func BenchmarkColdStart(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				sc, err := setup.Build(config1(anon), st, nil, []byte("a-key-of-enough-bytes"), nil, setup.Clock{})
+				sc, err := setup.Build(config1(anon), st, nil, nil, []byte("a-key-of-enough-bytes"), nil, setup.Clock{})
 				if err != nil {
 					b.Fatal(err)
 				}
