@@ -6,7 +6,9 @@ package account
 
 import (
 	"errors"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // ErrExists is returned by a store asked to create an account record that is
@@ -25,7 +27,33 @@ type Account struct {
 	DeviceHash    string
 	Claimed       string // country chosen in the signup form
 	Anonymous     bool   // signed up through an anonymizer (VPN, hosting, Tor, proxy)
+	Zone          string // IANA time zone the signup form reported ("" if none)
+	NameHash      string // keyed hash of the display name's NameKey ("" if none)
 	Score         int    // score of the signup
 	// Expires is the unix time after which the record may be deleted (TTL).
 	Expires int64
+}
+
+// NameKey is the form of a display name that two sightings of the same
+// name share: letters and digits only, lower case, words in order, one
+// space between. "" when nothing is left. It is hashed, never stored.
+func NameKey(display string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range display {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			space = true
+		}
+		if b.Len() >= 256 {
+			break
+		}
+	}
+	return b.String()
 }

@@ -25,6 +25,8 @@ const (
 	attrScore         = "score"
 	attrClaimed       = "claimed"
 	attrAnonymous     = "anonymous"
+	attrZone          = "zone"
+	attrNameHash      = "nameHash"
 )
 
 // Accounts reads account records; absent ones are absent from the map.
@@ -97,6 +99,8 @@ func accountItem(a account.Account) map[string]types.AttributeValue {
 	putS(attrPrefix, a.Prefix)
 	putS(attrDeviceHash, a.DeviceHash)
 	putS(attrClaimed, a.Claimed)
+	putS(attrZone, a.Zone)
+	putS(attrNameHash, a.NameHash)
 	if a.Anonymous {
 		item[attrAnonymous] = &types.AttributeValueMemberBOOL{Value: true}
 	}
@@ -116,6 +120,8 @@ func accountFrom(item map[string]types.AttributeValue) (account.Account, error) 
 		Prefix:        r.s(attrPrefix),
 		DeviceHash:    r.s(attrDeviceHash),
 		Claimed:       r.s(attrClaimed),
+		Zone:          r.s(attrZone),
+		NameHash:      r.s(attrNameHash),
 		Score:         int(r.n(attrScore)),
 		Expires:       r.n(attrExpires),
 	}

@@ -151,9 +151,9 @@ func (s *Store) account(tx **bolt.Tx, id string) ([]byte, error) {
 //	[ unix seconds (varint) | nanoseconds (uvarint) ]
 //	| ASN (uvarint) | Score (varint) | Expires (varint)
 //
-// accountVersion is the encoding appendAccount writes; version 1 (before
-// Claimed and Anonymous) is still read.
-const accountVersion = 2
+// accountVersion is the encoding appendAccount writes; versions 1 (before
+// Claimed and Anonymous) and 2 (before Zone and NameHash) are still read.
+const accountVersion = 3
 
 func appendAccount(dst []byte, a account.Account) []byte {
 	dst = append(dst, accountVersion)
@@ -175,15 +175,22 @@ func appendAccount(dst []byte, a account.Account) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(a.Claimed)))
 	dst = append(dst, a.Claimed...)
 	if a.Anonymous {
-		return append(dst, 1)
+		dst = append(dst, 1)
+	} else {
+		dst = append(dst, 0)
 	}
-	return append(dst, 0)
+	// Version 3.
+	for _, s := range []string{a.Zone, a.NameHash} {
+		dst = binary.AppendUvarint(dst, uint64(len(s)))
+		dst = append(dst, s...)
+	}
+	return dst
 }
 
 func decodeAccount(b []byte) (account.Account, error) {
 	d := decoder{b: b}
 	version := d.byte()
-	if version != 1 && version != accountVersion {
+	if version < 1 || version > accountVersion {
 		return account.Account{}, errCorrupt
 	}
 	a := account.Account{
@@ -199,6 +206,9 @@ func decodeAccount(b []byte) (account.Account, error) {
 	if version >= 2 {
 		a.Claimed = d.string()
 		a.Anonymous = d.byte() == 1
+	}
+	if version >= 3 {
+		a.Zone, a.NameHash = d.string(), d.string()
 	}
 	if d.bad || len(d.b) != 0 || asn > 1<<32-1 {
 		return account.Account{}, errCorrupt

@@ -47,16 +47,20 @@ func TestAttrsEncoding(t *testing.T) {
 	}
 }
 
-// TestAccountEncodingVersion1: a record written before Claimed and
-// Anonymous still reads.
-func TestAccountEncodingVersion1(t *testing.T) {
+// TestAccountEncodingOlder: records written before Claimed and Anonymous
+// (version 1), and before Zone and NameHash (version 2), still read.
+func TestAccountEncodingOlder(t *testing.T) {
 	a := account.Account{ID: "acc-1", SignupEventID: "evt", Country: "DE", ASN: 64500, Score: 7, Expires: 9}
 	enc := appendAccount(nil, a)
-	v1 := enc[:len(enc)-2] // no Claimed (one length byte), no Anonymous
+	v2 := append([]byte(nil), enc[:len(enc)-2]...) // no Zone, no NameHash (one length byte each)
+	v2[0] = 2
+	v1 := append([]byte(nil), v2[:len(v2)-2]...) // no Claimed, no Anonymous
 	v1[0] = 1
-	got, err := decodeAccount(v1)
-	if err != nil || got != a {
-		t.Errorf("version 1 record = %+v, %v; want %+v", got, err, a)
+	for v, b := range map[int][]byte{1: v1, 2: v2} {
+		got, err := decodeAccount(b)
+		if err != nil || got != a {
+			t.Errorf("version %d record = %+v, %v; want %+v", v, got, err, a)
+		}
 	}
 }
 
@@ -65,7 +69,7 @@ func TestAccountEncoding(t *testing.T) {
 		{},
 		{ID: "acc-1", SignupEventID: "evt", CreatedAt: time.Date(2025, 3, 1, 1, 2, 3, 4, time.UTC), Country: "DE",
 			ASN: 1<<32 - 1, Prefix: "2001:db8::/48", DeviceHash: "k1:ff", Score: -3, Expires: 1_800_000_000,
-			Claimed: "FR", Anonymous: true},
+			Claimed: "FR", Anonymous: true, Zone: "Europe/Paris", NameHash: "k1:0a"},
 	} {
 		enc := appendAccount(nil, a)
 		got, err := decodeAccount(enc)

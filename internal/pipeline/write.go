@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mailtrust/abusescan/internal/keyhash"
 
 	"github.com/mailtrust/abusescan/internal/account"
 	"github.com/mailtrust/abusescan/internal/queue"
@@ -136,8 +137,9 @@ func (a *attempt) writeAccounts(ctx context.Context, held []*work) []*work {
 			ID: w.su.AccountID, SignupEventID: w.ev.ID, CreatedAt: w.su.CreatedAt,
 			Country: w.geo.Country, ASN: w.geo.ASN, Prefix: w.prefix.String(),
 			DeviceHash: deviceHash(w), Score: w.dec.Score,
-			Claimed: w.su.Country, Anonymous: w.geo.Anonymous,
-			Expires: w.su.CreatedAt.Add(window.Retention).Unix(),
+			Claimed: w.su.Country, Anonymous: w.geo.Anonymous, Zone: w.su.Timezone,
+			NameHash: nameHash(a.p.c.Hasher, w.su.DisplayName),
+			Expires:  w.su.CreatedAt.Add(window.Retention).Unix(),
 		}
 	}
 	errs := a.p.c.Store.CreateAccounts(ctx, as)
@@ -157,4 +159,14 @@ func deviceHash(w *work) string {
 		}
 	}
 	return ""
+}
+
+// nameHash is the keyed hash of a display name's account.NameKey, "" for
+// a name with nothing in it: a message's From name is compared by it.
+func nameHash(h *keyhash.Hasher, display string) string {
+	k := account.NameKey(display)
+	if k == "" {
+		return ""
+	}
+	return h.Sum("name", k)
 }

@@ -458,7 +458,7 @@ func testAccounts(t *testing.T, s Store) {
 	full := account.Account{
 		ID: "acc-full", SignupEventID: "evt-1", CreatedAt: created, Country: "US", ASN: 4294967295,
 		Prefix: "2001:db8:1::/48", DeviceHash: "k1:abcdef", Score: 87, Expires: 1_900_000_000,
-		Claimed: "DE", Anonymous: true,
+		Claimed: "DE", Anonymous: true, Zone: "Europe/Berlin", NameHash: "k1:0123abcd",
 	}
 	bare := account.Account{ID: "acc-bare"}
 	other := account.Account{ID: "acc-other", SignupEventID: "evt-2", CreatedAt: created.Add(time.Hour), ASN: 64500, Score: -1}
