@@ -24,9 +24,6 @@ const (
 	peerDevicePrefix = "ldv#" // + keyed hash of the device id
 )
 
-// maxPeerAttempts bounds the read-join-write loop on a contended peer set.
-const maxPeerAttempts = 5
-
 // loginWork is one login being scored.
 type loginWork struct {
 	idx    int
@@ -241,39 +238,26 @@ func (b *loginBatch) peers(ctx context.Context) {
 	}
 }
 
-// applyPeers reads the peer sets, joins their new members, writes the ones
-// that changed (re-reading those that changed under it), and leaves each
-// judging login its set's verdict.
+// applyPeers joins the peer sets' new members, and leaves each judging
+// login its set's verdict.
 func (b *loginBatch) applyPeers(ctx context.Context, ops []*peerOp) map[*peerOp]error {
 	set := b.p.c.Login
-	failed := map[*peerOp]error{}
-	pending := ops
-	for attempt := 1; len(pending) > 0; attempt++ {
-		keys := make([]string, len(pending))
-		for i, o := range pending {
-			keys[i] = o.key
-		}
-		recs, err := b.p.c.Store.Records(ctx, keys, true)
-		if err != nil {
-			for _, o := range pending {
-				failed[o] = fmt.Errorf("read peer sets: %w: %w", ErrTransient, err)
-			}
-			return failed
-		}
-		var writes []versioned.Write
-		var writers []*peerOp
-		for _, o := range pending {
-			r := recs[o.key]
+	rops := make([]*recordOp, len(ops))
+	for i, o := range ops {
+		rops[i] = &recordOp{key: o.key, change: func(r versioned.Record) ([]byte, int64, bool) {
 			var ps login.Peers
 			if r.Version > 0 {
+				var err error
 				if ps, err = login.DecodePeers(r.Data); err != nil {
 					ps = login.Peers{}
 				}
 			}
 			changed := false
+			newest := int64(0)
 			for _, w := range o.joins {
 				day := int32(w.lg.At.Unix() / 86400)
 				changed = ps.Join(w.lg.AccountID, day, w.facts.Young) || changed
+				newest = max(newest, w.lg.At.Unix())
 			}
 			for _, w := range o.joins {
 				f := ps.Judge(int32(w.lg.At.Unix()/86400), o.need, set)
@@ -283,31 +267,16 @@ func (b *loginBatch) applyPeers(ctx context.Context, ops []*peerOp) map[*peerOp]
 					w.devFarm = f
 				}
 			}
-			if changed {
-				newest := int64(0)
-				for _, w := range o.joins {
-					newest = max(newest, w.lg.At.Unix())
-				}
-				writes = append(writes, versioned.Write{Key: o.key, Prev: r.Version, Record: versioned.Record{
-					Version: r.Version + 1, Data: ps.Encode(nil),
-					Expires: max(r.Expires, newest+int64(set.Keep/time.Second)),
-				}})
-				writers = append(writers, o)
-			}
-		}
-		errs := b.p.c.Store.PutRecords(ctx, writes)
-		var retry []*peerOp
-		for i, o := range writers {
-			err := resultErr(errs, i)
-			switch {
-			case err == nil:
-			case errors.Is(err, versioned.ErrConflict) && attempt < maxPeerAttempts:
-				retry = append(retry, o)
-			default:
-				failed[o] = storeErr("write peer set", err)
-			}
-		}
-		pending = retry
+			return ps.Encode(nil), newest + int64(set.Keep/time.Second), changed
+		}}
+	}
+	of := make(map[*recordOp]*peerOp, len(ops))
+	for i, o := range ops {
+		of[rops[i]] = o
+	}
+	failed := map[*peerOp]error{}
+	for ro, err := range b.p.updateRecords(ctx, rops) {
+		failed[of[ro]] = err
 	}
 	return failed
 }
