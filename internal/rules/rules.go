@@ -41,9 +41,16 @@ var defaultLoginRules []byte
 // DefaultSource returns the embedded default rules file.
 func DefaultSource() []byte { return bytes.Clone(defaultRules) }
 
+//go:embed message.yaml
+var defaultMessageRules []byte
+
 // DefaultLoginSource returns the embedded default login rules file, written
 // over signal.NewLoginCatalog.
 func DefaultLoginSource() []byte { return bytes.Clone(defaultLoginRules) }
+
+// DefaultMessageSource returns the embedded default message rules file,
+// written over signal.NewMessageCatalog.
+func DefaultMessageSource() []byte { return bytes.Clone(defaultMessageRules) }
 
 // ErrInvalid is wrapped by every error about the content of a rules file.
 var ErrInvalid = errors.New("invalid rules")
@@ -76,6 +83,9 @@ type file struct {
 	// LoginRules are the rules of logins, over the login signals; a file
 	// without them scores logins by the embedded default login rules.
 	LoginRules []Rule `yaml:"login_rules,omitempty"`
+	// MessageRules are the rules of outbound messages, over the message
+	// signals; a file without them gets the embedded default message rules.
+	MessageRules []Rule `yaml:"message_rules,omitempty"`
 }
 
 // Rule is one rule as written in a rules file.
@@ -118,23 +128,36 @@ func Parse(src []byte, cat *signal.Catalog) (*Set, error) {
 // alone) gets the embedded default login rules. The set's version is the
 // whole file's, so a queue item says which file decided it.
 func ParseLogin(src []byte, cat *signal.Catalog) (*Set, error) {
+	return parseSection(src, cat, "login_rules", defaultLoginRules, func(f file) []Rule { return f.LoginRules })
+}
+
+// ParseMessage compiles a rules file's message_rules against the message
+// catalog (signal.NewMessageCatalog), as ParseLogin does login_rules.
+func ParseMessage(src []byte, cat *signal.Catalog) (*Set, error) {
+	return parseSection(src, cat, "message_rules", defaultMessageRules, func(f file) []Rule { return f.MessageRules })
+}
+
+// parseSection compiles one kind's section of a rules file; a file without
+// it gets the section's default file, whose rules are its rules:.
+func parseSection(src []byte, cat *signal.Catalog, name string, def []byte, section func(file) []Rule) (*Set, error) {
 	f, err := decodeFile(src)
 	if err != nil {
 		return nil, err
 	}
-	if len(f.LoginRules) == 0 {
-		d, err := decodeFile(defaultLoginRules)
+	rs := section(f)
+	if len(rs) == 0 {
+		d, err := decodeFile(def)
 		if err != nil {
-			return nil, fmt.Errorf("default login rules: %w", err)
+			return nil, fmt.Errorf("default %s: %w", name, err)
 		}
-		f.LoginRules = d.Rules
-		if len(f.Rules) == 0 { // the default login file itself
-			src = defaultLoginRules
+		rs = d.Rules
+		if len(f.Rules) == 0 { // the default file itself
+			src = def
 		}
 	}
-	s, err := compileRules(f.LoginRules, src, cat)
+	s, err := compileRules(rs, src, cat)
 	if err != nil {
-		return nil, fmt.Errorf("login_rules: %w", err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return s, nil
 }
