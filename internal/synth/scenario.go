@@ -50,6 +50,13 @@ type Config struct {
 	// established accounts that only sign in. The signups and their labels
 	// are the same with and without: logins draw from streams of their own.
 	Logins bool
+	// Messages adds the accounts' outbound messages (Mailbox Message Sent
+	// events, message.go) to the stream, and the established accounts
+	// whose copies the scanner gets too (they carry most of the popular
+	// content); GenerateAll returns the raw messages the events refer to.
+	// Every other event and label is the same with and without: messages
+	// draw from streams of their own.
+	Messages bool
 }
 
 // Campaign is one abusive operation of a scenario. Its tooling (networks,
@@ -88,7 +95,8 @@ func GenuineKinds() []string {
 
 // Established is the kind of the genuine accounts older than a scenario:
 // with Logins, the students and staff who sign in at campuses and offices
-// beside the new accounts there. They have no signup in the stream.
+// beside the new accounts there; with Messages, old mailboxes that send
+// mail. They have no signup in the stream.
 const Established = "established"
 
 // Source is the envelope source of generated events.
@@ -129,6 +137,9 @@ func Backtest() Config {
 		Start:         start,
 		Days:          30,
 		GenuinePerDay: 1500,
+		// Outbound messages (GenerateAll's raw messages with them) are left
+		// off here, as sign-ins are: abusectl backtest sets them.
+		Messages: false,
 		Campaigns: []Campaign{
 			{ID: "botwave-1", Type: BotWave, Start: day(4.43), Accounts: 320, Spread: 20 * time.Minute},
 			{ID: "botwave-2", Type: BotWave, Start: day(9.12), Accounts: 550, Spread: 55 * time.Minute},
@@ -202,15 +213,23 @@ func (cfg Config) Validate() error {
 // Generate produces the scenario cfg describes: events sorted by time
 // (every one valid under event.Decode after event.Marshal) and one label
 // per account, in the order of the accounts' first events. Without Logins
-// the events are the signups, one per account, and labels[i] is the label
-// of evs[i]; with Logins the accounts' sign-ins come between them.
+// or Messages the events are the signups, one per account, and labels[i]
+// is the label of evs[i]; with Logins the accounts' sign-ins come between
+// them, with Messages their outbound messages.
 func Generate(cfg Config) ([]event.Event, []Label, error) {
+	evs, labels, _, err := GenerateAll(cfg)
+	return evs, labels, err
+}
+
+// GenerateAll is Generate plus the raw messages its message events refer
+// to (nil Objects when !cfg.Messages).
+func GenerateAll(cfg Config) ([]event.Event, []Label, *Objects, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	g := newGen(cfg)
 	if err := g.checkPlan(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	g.genuine()
 	nth := map[string]int{} // campaigns of each type so far
@@ -229,6 +248,9 @@ func Generate(cfg Config) ([]event.Event, []Label, error) {
 	}
 	if cfg.Logins {
 		g.logins()
+	}
+	if cfg.Messages {
+		g.messages()
 	}
 	// Event ids are unique, so the order is total and the same on every run.
 	order := make([]int, len(g.out))
@@ -253,7 +275,7 @@ func Generate(cfg Config) ([]event.Event, []Label, error) {
 			labels = append(labels, rec.label)
 		}
 	}
-	return evs, labels, nil
+	return evs, labels, g.objects, nil
 }
 
 // record is one generated event and the truth about its account.
@@ -284,8 +306,11 @@ type gen struct {
 	signups int
 	// kits are the campaigns' tooling, by campaign id, for their sign-ins.
 	kits map[string]*kit
-	// established are the accounts older than the scenario (logins only).
+	// established are the accounts older than the scenario (with logins or
+	// messages).
 	established []string
+	// objects are the raw messages of the message events (messages only).
+	objects *Objects
 	// scratch is the sign-ins of the account being generated, reused.
 	scratch []signin
 }
