@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/objects"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/setup"
 	"github.com/mailtrust/abusescan/internal/synth"
@@ -44,6 +45,8 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	_ = fs.Bool("json", false, "the figures as JSON (the default; kept for scripts that pass it)")
 	pretty := fs.Bool("pretty", false, "with --format json, indented")
 	logins := fs.Bool("logins", true, "with --scenario backtest: the accounts' sign-ins too (false: signups only, as before login scoring)")
+	messages := fs.Bool("messages", true, "with --scenario backtest: the accounts' outbound messages too (false: as before message scoring)")
+	objectsDir := fs.String("objects", "", "with FILE: folder of its Mailbox Message Sent objects (DIR/BUCKET/KEY)")
 	explain := fs.Int("explain", 0, "list up to N genuine accounts queued and N campaign accounts missed, with their reasons")
 	// README and usage put --labels after FILE.
 	if err := parseAnywhere(fs, args); err != nil {
@@ -66,9 +69,21 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		if labs, err = readLabels(*labels); err != nil {
 			return err
 		}
+		if *objectsDir != "" {
+			dir, err := objects.OpenDir(*objectsDir, 0)
+			if err != nil {
+				return err
+			}
+			defer dir.Close()
+			scan.objects = dir
+		}
 	case fs.NArg() == 0:
-		if lines, labs, err = generate(*scenario, *seed, *logins); err != nil {
+		var objs *synth.Objects
+		if lines, labs, objs, err = generate(*scenario, *seed, *logins, *messages); err != nil {
 			return err
+		}
+		if objs != nil {
+			scan.objects = objs
 		}
 	default:
 		return fmt.Errorf("%w: at most one FILE", errUsage)
@@ -334,32 +349,34 @@ func (r report) print(w io.Writer) {
 	}
 }
 
-// generate makes a labelled scenario in memory.
-func generate(name string, seed int64, logins bool) ([][]byte, []synth.Label, error) {
+// generate makes a labelled scenario in memory, and the raw messages its
+// message events refer to (nil without messages).
+func generate(name string, seed int64, logins, messages bool) ([][]byte, []synth.Label, *synth.Objects, error) {
 	var cfg synth.Config
 	switch name {
 	case "demo":
 		cfg = synth.Demo()
 	case "backtest":
 		cfg = synth.Backtest()
-		cfg.Logins = logins // synth.Backtest() is signups only, for the signup replay benchmarks
+		// synth.Backtest() is signups only, for the signup replay benchmarks.
+		cfg.Logins, cfg.Messages = logins, messages
 	default:
-		return nil, nil, fmt.Errorf("%w: --scenario %q: want demo or backtest", errUsage, name)
+		return nil, nil, nil, fmt.Errorf("%w: --scenario %q: want demo or backtest", errUsage, name)
 	}
 	if seed != 0 {
 		cfg.Seed = seed
 	}
-	evs, labs, err := synth.Generate(cfg)
+	evs, labs, objs, err := synth.GenerateAll(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	lines := make([][]byte, len(evs))
 	for i, e := range evs {
 		if lines[i], err = event.Marshal(e); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	return lines, labs, nil
+	return lines, labs, objs, nil
 }
 
 func readLines(name string) ([][]byte, error) {

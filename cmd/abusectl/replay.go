@@ -61,13 +61,13 @@ func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	if *objectsDir != "" {
-		// Message events are not scored yet: the folder is checked now, so
-		// that a wrong path fails the run at once rather than later.
+		// Opened now, so that a wrong path fails the run at once.
 		dir, err := objects.OpenDir(*objectsDir, 0)
 		if err != nil {
 			return err
 		}
 		defer dir.Close()
+		scan.objects = dir
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: no input files (use - for standard input)", errUsage)

@@ -28,7 +28,7 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&format, "format", "json", "json (one JSON object a line) or table (for people)")
 	}
 	if sub != "check" {
-		fs.StringVar(&kind, "kind", "signup", "signup or login: the signals (and default rules) of that event kind")
+		fs.StringVar(&kind, "kind", "signup", "signup, login or message: the signals (and default rules) of that event kind")
 	}
 	if err := parseAnywhere(fs, args[1:]); err != nil {
 		return err
@@ -36,15 +36,18 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 	if format != "json" && format != "table" {
 		return fmt.Errorf("%w: --format %q: want json or table", errUsage, format)
 	}
-	if kind != "signup" && kind != "login" {
-		return fmt.Errorf("%w: --kind %q: want signup or login", errUsage, kind)
+	if kind != "signup" && kind != "login" && kind != "message" {
+		return fmt.Errorf("%w: --kind %q: want signup, login or message", errUsage, kind)
 	}
 	if most := map[string]int{"check": 1}[sub]; fs.NArg() > most {
 		return fmt.Errorf("%w: rules %s takes at most %d argument(s), got %d", errUsage, sub, most, fs.NArg())
 	}
 	cat := signal.NewCatalog()
-	if kind == "login" {
+	switch kind {
+	case "login":
 		cat = signal.NewLoginCatalog()
+	case "message":
+		cat = signal.NewMessageCatalog()
 	}
 	switch sub {
 	case "signals":
@@ -64,8 +67,11 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 		return tw.Flush()
 	case "show":
 		src := rules.DefaultSource()
-		if kind == "login" {
+		switch kind {
+		case "login":
 			src = rules.DefaultLoginSource()
+		case "message":
+			src = rules.DefaultMessageSource()
 		}
 		_, err := stdout.Write(src)
 		return err
@@ -87,11 +93,15 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		view := checkView{File: name, Rules: len(rs.Rules()), LoginRules: len(lrs.Rules()), Version: rs.Version()}
+		mrs, err := rules.ParseMessage(src, signal.NewMessageCatalog())
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		view := checkView{File: name, Rules: len(rs.Rules()), LoginRules: len(lrs.Rules()), MessageRules: len(mrs.Rules()), Version: rs.Version()}
 		if format == "json" {
 			return WriteJSON(stdout, view, "")
 		}
-		fmt.Fprintf(stdout, "%s: %d rules, %d login rules, version %s\n", Escape(name), view.Rules, view.LoginRules, view.Version)
+		fmt.Fprintf(stdout, "%s: %d rules, %d login rules, %d message rules, version %s\n", Escape(name), view.Rules, view.LoginRules, view.MessageRules, view.Version)
 		return nil
 	}
 }
@@ -105,8 +115,9 @@ type signalView struct {
 
 // checkView is what rules check says of a rules file that compiles.
 type checkView struct {
-	File       string `json:"file"`
-	Rules      int    `json:"rules"`
-	LoginRules int    `json:"loginRules"`
-	Version    string `json:"version"`
+	File         string `json:"file"`
+	Rules        int    `json:"rules"`
+	LoginRules   int    `json:"loginRules"`
+	MessageRules int    `json:"messageRules"`
+	Version      string `json:"version"`
 }

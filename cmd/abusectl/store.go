@@ -114,6 +114,10 @@ func readTemplate() ([]byte, error) {
 
 // scanFlags configure the scoring: GeoIP databases, rules, thresholds.
 type scanFlags struct {
+	// objects reads message objects (nil: message events are skipped);
+	// set by the command, not a flag of its own.
+	objects pipeline.Objects
+
 	city, asn, anon string
 	rules           string
 	review, suspend int
@@ -171,7 +175,7 @@ func (f *scanFlags) build(st store, getenv func(string) string, stderr io.Writer
 			return nil, err
 		}
 	}
-	sc, err := setup.Build(cfg, st, nil, rulesSrc, key, nil, clock)
+	sc, err := setup.Build(cfg, st, f.objects, rulesSrc, key, nil, clock)
 	if err != nil {
 		return nil, err
 	}

@@ -75,6 +75,7 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	})
 	var ws []*work
 	var lws []*loginWork
+	var mws []*messageWork
 	var again []copyOf
 	first := make(map[string]*work, len(recs))
 	for i := range recs {
@@ -93,8 +94,12 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 			lws = append(lws, &loginWork{idx: i, ev: ev, lg: ev.Login})
 			continue
 		}
+		if ev.Message != nil {
+			mws = append(mws, &messageWork{idx: i, ev: ev, msg: ev.Message})
+			continue
+		}
 		if ev.Kind != event.KindSignup {
-			res.Skipped = string(ev.Kind) + " events are not scored yet"
+			res.Skipped = string(ev.Kind) + " events are not scored"
 			continue
 		}
 		w := &work{idx: i, ev: ev, su: ev.Signup, claimID: claim.ID(ev.ID), hash: contentHash(ev)}
@@ -106,7 +111,7 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 		first[ev.ID] = w
 		ws = append(ws, w)
 	}
-	if len(ws) == 0 && len(lws) == 0 {
+	if len(ws) == 0 && len(lws) == 0 && len(mws) == 0 {
 		return results
 	}
 	a := &attempt{p: p, owner: newOwner(), now: now, present: present, results: results, parent: ctx}
@@ -122,6 +127,8 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	// Logins after signups: a login of an account signed up in the same
 	// batch finds its signup record.
 	p.processLogins(ctx, lws, results)
+	// Messages last: they are judged against the signup records.
+	p.processMessages(ctx, mws, results)
 	return results
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 	"github.com/mailtrust/abusescan/internal/ipinfo"
 	"github.com/mailtrust/abusescan/internal/keyhash"
 	"github.com/mailtrust/abusescan/internal/login"
+	"github.com/mailtrust/abusescan/internal/mail"
+	"github.com/mailtrust/abusescan/internal/outbound"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/rules"
 	"github.com/mailtrust/abusescan/internal/signal"
@@ -112,8 +115,15 @@ type Config struct {
 	LoginRules   *rules.Set
 	LoginCatalog *signal.Catalog
 	Login        login.Settings
-	Policy       decision.Policy
-	Hasher       *keyhash.Hasher
+	// MessageRules score outbound messages, over MessageCatalog; nil: the
+	// default message rules. Outbound holds the message judgement's
+	// settings and Mail the limits of parsing one (zero: the defaults).
+	MessageRules   *rules.Set
+	MessageCatalog *signal.Catalog
+	Outbound       outbound.Settings
+	Mail           mail.Limits
+	Policy         decision.Policy
+	Hasher         *keyhash.Hasher
 	// Logger receives one line per verdict above allow (and per rule
 	// evaluation fault); nil discards.
 	Logger *slog.Logger
@@ -136,6 +146,9 @@ type Pipeline struct {
 	// newest is the newest event time (unix seconds) accepted so far: the
 	// present of a replay.
 	newest atomic.Int64
+	// zones caches the time zones accounts claimed (*time.Location, nil
+	// for a name that does not load).
+	zones sync.Map
 }
 
 // New checks the parts and returns a pipeline.
@@ -168,6 +181,22 @@ func New(c Config) (*Pipeline, error) {
 		c.LoginRules = rs
 	} else if c.LoginCatalog == nil {
 		errs = append(errs, errors.New("login rules without their catalog"))
+	}
+	if c.MessageRules == nil {
+		c.MessageCatalog = signal.NewMessageCatalog()
+		rs, err := rules.ParseMessage(rules.DefaultMessageSource(), c.MessageCatalog)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("default message rules: %w", err))
+		}
+		c.MessageRules = rs
+	} else if c.MessageCatalog == nil {
+		errs = append(errs, errors.New("message rules without their catalog"))
+	}
+	if c.Outbound == (outbound.Settings{}) {
+		c.Outbound = outbound.DefaultSettings()
+	}
+	if c.Mail == (mail.Limits{}) {
+		c.Mail = mail.DefaultLimits()
 	}
 	if c.Login == (login.Settings{}) {
 		c.Login = login.DefaultSettings()

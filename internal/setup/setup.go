@@ -91,6 +91,11 @@ func Build(cfg config.Config, store pipeline.Store, objects pipeline.Objects, ru
 	if err != nil {
 		errs = append(errs, err)
 	}
+	msgCat := signal.NewMessageCatalog()
+	mrs, err := rules.ParseMessage(rulesSrc, msgCat)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	hasher, err := keyhash.New(hashKey)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("hash key: %w", err))
@@ -104,7 +109,7 @@ func Build(cfg config.Config, store pipeline.Store, objects pipeline.Objects, ru
 	p, err := pipeline.New(pipeline.Config{
 		Store: store, Objects: objects, Geo: g, GeoCity: cfg.GeoCityDB != "", GeoASN: cfg.GeoASNDB != "",
 		Extractor: signal.NewExtractor(cat, Names{model}, dom),
-		Rules:     rs, LoginRules: lrs, LoginCatalog: loginCat, Policy: cfg.Policy, Hasher: hasher, Logger: log, Now: clock.Now,
+		Rules:     rs, LoginRules: lrs, LoginCatalog: loginCat, MessageRules: mrs, MessageCatalog: msgCat, Policy: cfg.Policy, Hasher: hasher, Logger: log, Now: clock.Now,
 		History: clock.History || clock.Now == nil,
 	})
 	if err != nil {
