@@ -9,6 +9,7 @@
 //	go run ./infra/invoke -function signup -event events/signup-sqs.json
 //	make invoke FUNCTION=signup EVENT=events/signup-sqs.json [SHIFT=0]
 //	make invoke FUNCTION=login EVENT=events/login-kinesis.json
+//	make invoke FUNCTION=message EVENT=events/message-sqs-s3.json
 //
 // The event's times (`time`, `detail.createdAt` or `detail.at`, also inside
 // SQS bodies and Kinesis data) are moved so that the newest is a minute
@@ -24,9 +25,11 @@
 // stopped, so each run starts from empty tables. HASH_KEY is random for each
 // run unless set. Of the caller's environment only the function's own
 // settings are passed on (LOG_LEVEL, SHADOW_MODE, thresholds, RULES_SOURCE,
-// the GEOIP_*_DB and list files); GEOIP_*_DB default to the generated test
-// databases in testdata/geoip and SHADOW_MODE to false, so that the run
-// writes its decisions to the queue table.
+// the GEOIP_*_DB and list files, OBJECTS_DIR); GEOIP_*_DB default to the
+// generated test databases in testdata/geoip, OBJECTS_DIR to testdata/objects
+// (the messages the message samples name; S3 is out of reach) and
+// SHADOW_MODE to false, so that the run writes its decisions to the queue
+// table.
 package main
 
 import (
@@ -75,6 +78,7 @@ var passed = []string{
 	"LOG_LEVEL", "SHADOW_MODE", "REVIEW_THRESHOLD", "SUSPEND_THRESHOLD", "MIN_SUSPEND_RULES",
 	"RULES_SOURCE", "GEOIP_CITY_DB", "GEOIP_ASN_DB", "GEOIP_ANON_DB",
 	"HOSTING_CIDRS", "VPN_CIDRS", "HOSTING_ASNS", "VPN_ASNS", "DISPOSABLE_DOMAINS",
+	"OBJECTS_DIR", "OBJECTS_MAX_BYTES",
 }
 
 // paths are the settings among passed that may name a file: a relative one
@@ -82,6 +86,7 @@ var passed = []string{
 var paths = map[string]bool{
 	"RULES_SOURCE": true, "GEOIP_CITY_DB": true, "GEOIP_ASN_DB": true, "GEOIP_ANON_DB": true,
 	"HOSTING_CIDRS": true, "VPN_CIDRS": true, "HOSTING_ASNS": true, "VPN_ASNS": true, "DISPOSABLE_DOMAINS": true,
+	"OBJECTS_DIR": true,
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -190,6 +195,8 @@ func functionEnv(root, home, function, endpoint string, tables dynamo.Tables, ge
 		"GEOIP_CITY_DB": filepath.Join(geoip, "GeoIP2-City-Test.mmdb"),
 		"GEOIP_ASN_DB":  filepath.Join(geoip, "GeoLite2-ASN-Test.mmdb"),
 		"GEOIP_ANON_DB": filepath.Join(geoip, "GeoIP2-Anonymous-IP-Test.mmdb"),
+		// The raw messages the message samples' notifications name.
+		"OBJECTS_DIR": filepath.Join(root, "testdata", "objects"),
 	}
 	for _, name := range passed {
 		v := getenv(name)

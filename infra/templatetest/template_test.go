@@ -33,6 +33,11 @@ var needs = map[string]map[string][]string{
 		"StateTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
 		"QueueTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"},
 	},
+	// As the login function; its S3 access is TestMessageFunction's.
+	"MessageFunction": {
+		"StateTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
+		"QueueTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"},
+	},
 	// The review page: lists through the index, reads and writes items.
 	"ReviewFunction": {
 		"QueueTable":                {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"},
@@ -689,7 +694,7 @@ func TestEnvironment(t *testing.T) {
 					t.Errorf("no %s in the environment", name)
 				}
 			}
-			for _, local := range []string{"DYNAMODB_ENDPOINT", "HASH_KEY"} {
+			for _, local := range []string{"DYNAMODB_ENDPOINT", "HASH_KEY", "OBJECTS_DIR"} {
 				if _, ok := env[local]; ok {
 					t.Errorf("%s is for local runs only and must not be deployed", local)
 				}
@@ -826,7 +831,8 @@ func TestOutputs(t *testing.T) {
 	t.Parallel()
 	tpl := load(t)
 	for _, name := range []string{"StateTableName", "QueueTableName", "QueueTableStreamArn", "SignupQueueUrl", "SignupDeadLetterQueueUrl", "SignupFunctionArn",
-		"LoginStreamName", "LoginStreamArn", "LoginFailureQueueUrl", "LoginDeadLetterQueueUrl", "LoginFunctionArn"} {
+		"LoginStreamName", "LoginStreamArn", "LoginFailureQueueUrl", "LoginDeadLetterQueueUrl", "LoginFunctionArn",
+		"OutboundBucketName", "MessageQueueUrl", "MessageDeadLetterQueueUrl", "MessageFunctionArn"} {
 		if get(tpl["Outputs"], name, "Value") == nil {
 			t.Errorf("no output %s", name)
 		}

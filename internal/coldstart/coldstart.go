@@ -1,7 +1,8 @@
 // Package coldstart is what every Lambda function of the scanner does once,
 // when its process starts: read the configuration from the environment,
 // fetch the rules and the hash key from where the deployment keeps them,
-// open DynamoDB, and assemble the scanner. The functions differ only in the
+// open DynamoDB and the reader of stored messages, and assemble the
+// scanner. The functions differ only in the
 // handler they give the scanner's pipeline to, so this is shared rather
 // than copied into each function's main.
 package coldstart
@@ -14,12 +15,16 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mailtrust/abusescan/internal/awsparam"
 	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/dynamo"
 	"github.com/mailtrust/abusescan/internal/keyhash"
+	"github.com/mailtrust/abusescan/internal/objects"
+	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/redact"
 	"github.com/mailtrust/abusescan/internal/setup"
 )
@@ -57,8 +62,12 @@ func Start(ctx context.Context, getenv func(string) string, out io.Writer) (*set
 		return nil, log, err
 	}
 	store := dynamo.New(client, dynamo.Tables{State: cfg.StateTable, Queue: cfg.QueueTable})
+	objs, err := Objects(cfg, awsCfg)
+	if err != nil {
+		return nil, log, err
+	}
 	redacting := redact.NewLogger(out, cfg.LogLevel)
-	sc, err := setup.Build(cfg, store, nil, rulesSrc, key, redacting, setup.Clock{Now: time.Now})
+	sc, err := setup.Build(cfg, store, objs, rulesSrc, key, redacting, setup.Clock{Now: time.Now})
 	if err != nil {
 		return nil, log, err
 	}
@@ -68,6 +77,23 @@ func Start(ctx context.Context, getenv func(string) string, out io.Writer) (*set
 	redacting.Info("ready", slog.String("rulesVersion", sc.Rules.Version()), slog.Bool("shadow", cfg.Policy.Shadow),
 		slog.Int("reviewThreshold", cfg.Policy.Review), slog.Int("suspendThreshold", cfg.Policy.Suspend))
 	return sc, redacting, nil
+}
+
+// Objects returns the reader of the raw messages Mailbox Message Sent
+// events point at: the folder OBJECTS_DIR names (local runs), or else S3
+// through awsCfg. Either is bounded by OBJECTS_MAX_BYTES (default
+// objects.MaxBytes). Making the S3 client reads nothing and calls nothing:
+// only an event's object is fetched, when the event is scored, so functions
+// that never see a message event pay nothing for it.
+func Objects(cfg config.Config, awsCfg aws.Config) (pipeline.Objects, error) {
+	if cfg.ObjectsDir != "" {
+		dir, err := objects.OpenDir(cfg.ObjectsDir, cfg.ObjectsMaxBytes)
+		if err != nil {
+			return nil, fmt.Errorf("OBJECTS_DIR %s: %w", cfg.ObjectsDir, err)
+		}
+		return dir, nil
+	}
+	return objects.NewS3(s3.NewFromConfig(awsCfg), cfg.ObjectsMaxBytes), nil
 }
 
 // HashKey returns the key for hashing personal values: the value of the SSM

@@ -5,11 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/keyhash"
+	"github.com/mailtrust/abusescan/internal/objects"
 )
 
 // TestHashKey: the key fetched from HASH_KEY_PARAM is held to the same rule
@@ -92,4 +97,56 @@ func TestStartRefusesBadConfiguration(t *testing.T) {
 	if jerr := json.Unmarshal(out.Bytes(), &line); jerr != nil || line["msg"] != "start" {
 		t.Errorf("logged %q, want one JSON line (%v)", out.String(), jerr)
 	}
+}
+
+// TestObjects: OBJECTS_DIR reads raw messages from a folder (local runs),
+// bounded by OBJECTS_MAX_BYTES; without it they come from S3, and making
+// the S3 reader calls nothing.
+func TestObjects(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "mail-outbound-copies", "outbound", "acc-01"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	msg := []byte("Subject: hello\r\n\r\nhi\r\n")
+	if err := os.WriteFile(filepath.Join(dir, "mail-outbound-copies", "outbound", "acc-01", "0001.eml"), msg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := func(t *testing.T, cfg config.Config) ([]byte, error) {
+		t.Helper()
+		r, err := Objects(cfg, aws.Config{Region: "us-east-1"})
+		if err != nil {
+			t.Fatalf("Objects: %v", err)
+		}
+		if _, ok := r.(*objects.Dir); !ok {
+			t.Fatalf("Objects = %T, want *objects.Dir", r)
+		}
+		return r.Read(t.Context(), "mail-outbound-copies", "outbound/acc-01/0001.eml")
+	}
+	t.Run("folder", func(t *testing.T) {
+		t.Parallel()
+		if got, err := read(t, config.Config{ObjectsDir: dir}); err != nil || !bytes.Equal(got, msg) {
+			t.Errorf("Read = %q, %v; want the file", got, err)
+		}
+	})
+	t.Run("bounded", func(t *testing.T) {
+		t.Parallel()
+		if _, err := read(t, config.Config{ObjectsDir: dir, ObjectsMaxBytes: 8}); !errors.Is(err, objects.ErrTooLarge) {
+			t.Errorf("Read error = %v, want ErrTooLarge", err)
+		}
+	})
+	t.Run("no folder", func(t *testing.T) {
+		t.Parallel()
+		_, err := Objects(config.Config{ObjectsDir: filepath.Join(dir, "absent")}, aws.Config{})
+		if err == nil || !strings.Contains(err.Error(), "OBJECTS_DIR") {
+			t.Errorf("Objects error = %v, want one naming OBJECTS_DIR", err)
+		}
+	})
+	t.Run("S3", func(t *testing.T) {
+		t.Parallel()
+		r, err := Objects(config.Config{}, aws.Config{Region: "us-east-1"})
+		if _, ok := r.(*objects.S3); !ok || err != nil {
+			t.Errorf("Objects = %T, %v; want *objects.S3", r, err)
+		}
+	})
 }

@@ -36,6 +36,13 @@ type Config struct {
 	// key is checked when it is fetched.
 	HashKeyParam, HashKey string
 
+	// ObjectsDir reads the raw messages of Mailbox Message Sent events from
+	// a folder laid out DIR/BUCKET/KEY instead of S3 (local runs only, like
+	// DynamoEndpoint); ObjectsMaxBytes bounds one object (0: the objects
+	// package's default).
+	ObjectsDir      string
+	ObjectsMaxBytes int64
+
 	LogLevel slog.Level
 }
 
@@ -57,6 +64,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RulesSource:       getenv("RULES_SOURCE"),
 		HashKeyParam:      getenv("HASH_KEY_PARAM"),
 		HashKey:           getenv("HASH_KEY"),
+		ObjectsDir:        getenv("OBJECTS_DIR"),
 		Policy:            decision.DefaultPolicy(),
 	}
 	for name, dst := range map[string]*int{
@@ -71,6 +79,14 @@ func Load(getenv func(string) string) (Config, error) {
 				continue
 			}
 			*dst = n
+		}
+	}
+	if v := getenv("OBJECTS_MAX_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("OBJECTS_MAX_BYTES: %q is not a positive whole number of bytes", v))
+		} else {
+			c.ObjectsMaxBytes = n
 		}
 	}
 	if v := getenv("SHADOW_MODE"); v != "" {

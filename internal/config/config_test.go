@@ -53,6 +53,7 @@ func TestLoadStrings(t *testing.T) {
 		{"RULES_SOURCE", func(c Config) string { return c.RulesSource }},
 		{"HASH_KEY_PARAM", func(c Config) string { return c.HashKeyParam }},
 		{"HASH_KEY", func(c Config) string { return c.HashKey }},
+		{"OBJECTS_DIR", func(c Config) string { return c.ObjectsDir }},
 	}
 	// All set at once, each to a distinct value, so a swapped pair shows.
 	m := map[string]string{}
@@ -124,6 +125,8 @@ func TestLoadReportsEveryBadVariable(t *testing.T) {
 		{"min rules word", map[string]string{"MIN_SUSPEND_RULES": "two"}, []string{"MIN_SUSPEND_RULES"}},
 		{"shadow maybe", map[string]string{"SHADOW_MODE": "maybe"}, []string{"SHADOW_MODE"}},
 		{"log level loud", map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL"}},
+		{"object bound zero", map[string]string{"OBJECTS_MAX_BYTES": "0"}, []string{"OBJECTS_MAX_BYTES"}},
+		{"object bound in MiB", map[string]string{"OBJECTS_MAX_BYTES": "25MiB"}, []string{"OBJECTS_MAX_BYTES"}},
 		{"rules source URL", map[string]string{"RULES_SOURCE": "https://example.com/rules.yaml"}, []string{"RULES_SOURCE"}},
 		{"review out of range", map[string]string{"REVIEW_THRESHOLD": "0"}, []string{"REVIEW_THRESHOLD"}},
 		{"suspend out of range", map[string]string{"SUSPEND_THRESHOLD": "101"}, []string{"SUSPEND_THRESHOLD"}},

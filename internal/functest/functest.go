@@ -221,6 +221,17 @@ func GeoIPEnv(t *testing.T) []string {
 	return env
 }
 
+// ObjectsDir is the folder of the message samples' objects (testdata/objects),
+// read in place of S3 as a local run does (OBJECTS_DIR).
+func ObjectsDir(t *testing.T) string {
+	t.Helper()
+	root, err := dynamotest.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(root, "testdata", "objects")
+}
+
 // RealScanner builds the real pipeline, as a function's main does, with
 // hashKey, over a fresh embedded store and the test GeoIP databases, every
 // signal on. Its clock is the events' own (setup.Clock{}), so the samples'
@@ -391,7 +402,7 @@ func RunSample(t *testing.T, ctx context.Context, bin lambdalocal.Binaries, endp
 	env := append(lambdalocal.Local{
 		Function: function + "-emulator-test", Home: t.TempDir(), DynamoDB: endpoint,
 		StateTable: tables.State, Queue: tables.Queue, HashKey: "test-key-emulator-0001",
-	}.Env(), append([]string{"SHADOW_MODE=false", "LOG_LEVEL=DEBUG"}, GeoIPEnv(t)...)...)
+	}.Env(), append([]string{"SHADOW_MODE=false", "LOG_LEVEL=DEBUG", "OBJECTS_DIR=" + ObjectsDir(t)}, GeoIPEnv(t)...)...)
 	emu := Emulate(t, ctx, bin, env)
 	id := "emulator-" + strings.TrimSuffix(name, ".json")
 	res, err := emu.Invoke(ctx, id, payload)

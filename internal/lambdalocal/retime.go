@@ -17,7 +17,8 @@ var ErrNoTimes = errors.New("no event time to move")
 
 // envelopeTimes are the times of an EventBridge envelope that a function
 // judges against its clock: the envelope's, and its detail's (one per
-// event kind).
+// event kind); or, for an S3 event notification (the message function's
+// SQS bodies), its records' eventTime, which becomes the envelope's.
 type envelopeTimes struct {
 	Time   string `json:"time"`
 	Detail struct {
@@ -25,10 +26,17 @@ type envelopeTimes struct {
 		At        string `json:"at"`
 		SentAt    string `json:"sentAt"`
 	} `json:"detail"`
+	Records []struct {
+		EventTime string `json:"eventTime"`
+	} `json:"Records"`
 }
 
 func (e envelopeTimes) all() []string {
-	return []string{e.Time, e.Detail.CreatedAt, e.Detail.At, e.Detail.SentAt}
+	out := []string{e.Time, e.Detail.CreatedAt, e.Detail.At, e.Detail.SentAt}
+	for _, r := range e.Records {
+		out = append(out, r.EventTime)
+	}
+	return out
 }
 
 // Retime moves every envelope time (`time` and `detail.createdAt`,

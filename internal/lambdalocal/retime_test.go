@@ -98,7 +98,7 @@ func TestRetime(t *testing.T) {
 func TestRetimeSamples(t *testing.T) {
 	t.Parallel()
 	var files []string
-	for _, fn := range []string{"signup", "login"} {
+	for _, fn := range []string{"signup", "login", "message"} {
 		f, err := filepath.Glob(filepath.Join("..", "..", "events", fn+"-*.json"))
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,30 @@
+// Command message is the Lambda function that scores Mailbox Message Sent
+// events: S3 ObjectCreated notifications of the raw outbound messages the
+// platform stores under outbound/{accountId}/, delivered in batches through
+// SQS (or one event at a time as EventBridge envelopes), and writes the
+// accounts to suspend or review into the DynamoDB queue. It only wires:
+// configuration, clients, the pipeline, lambda.Start.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	_ "time/tzdata" // provided.al2023 has no zone database; time-zone signals need one
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/mailtrust/abusescan/internal/coldstart"
+)
+
+func main() {
+	sc, log, err := coldstart.Start(context.Background(), os.Getenv, os.Stdout)
+	if err != nil {
+		// Failing the cold start loudly is the only safe answer to a bad
+		// configuration: Lambda reports it, and the queue keeps the
+		// notifications until the function starts.
+		log.Error("start", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+	lambda.Start(newHandler(sc.Pipeline, log, os.Stdout))
+}
