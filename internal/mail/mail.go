@@ -189,15 +189,9 @@ func Parse(raw []byte, lim Limits) (Facts, error) {
 	return f, nil
 }
 
-// readEnvelope runs enmime, turning its failure (or, should it ever, its
-// panic) into a Rejection: the message is then beyond use, not the caller.
-func readEnvelope(raw []byte) (env *enmime.Envelope, err error) {
-	defer func() {
-		if recover() != nil {
-			env, err = nil, reject(ReasonUnparseable, "parser failed at %d bytes", len(raw))
-		}
-	}()
-	p := enmime.NewParser(
+// newParser is enmime as Parse runs it.
+func newParser() *enmime.Parser {
+	return enmime.NewParser(
 		// Charset detection (gogs/chardet) was four fifths of enmime's time
 		// on the SpamAssassin corpus, and grows with every text part: trust
 		// the declared charset and detect only where none is declared.
@@ -207,7 +201,17 @@ func readEnvelope(raw []byte) (env *enmime.Envelope, err error) {
 		enmime.MaxStoredPartErrors(maxPartErrors),
 		enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
 	)
-	env, err = p.ReadEnvelope(bytes.NewReader(raw))
+}
+
+// readEnvelope runs enmime, turning its failure (or, should it ever, its
+// panic) into a Rejection: the message is then beyond use, not the caller.
+func readEnvelope(raw []byte) (env *enmime.Envelope, err error) {
+	defer func() {
+		if recover() != nil {
+			env, err = nil, reject(ReasonUnparseable, "parser failed at %d bytes", len(raw))
+		}
+	}()
+	env, err = newParser().ReadEnvelope(bytes.NewReader(raw))
 	if err != nil {
 		return nil, reject(ReasonUnparseable, "structure unreadable at %d bytes", len(raw))
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/mailtrust/abusescan/internal/outbound"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/signal"
-	"github.com/mailtrust/abusescan/internal/textsim"
 	"github.com/mailtrust/abusescan/internal/versioned"
 )
 
@@ -35,6 +34,11 @@ const (
 	maxLinkedAttachments = 8
 	maxLinkedImages      = 4
 	hashBands            = 4 // 16-bit bands of a 64-bit hash: any two within 3 bits share one
+	// textLink is the SimHash distance at which two texts link their
+	// senders: stricter than textsim.Near, which finds a template's
+	// variants in pairs, because a link is looked for among every text
+	// of a month, where loose matches between unrelated texts add up.
+	textLink = 8
 )
 
 // messageWork is one outbound message being scored.
@@ -196,7 +200,7 @@ func contentItems(f *mail.Facts) []*contentItem {
 		}
 	}
 	if f.Text != 0 {
-		items = append(items, bandItem('t', textPrefix, uint64(f.Text), textsim.Near))
+		items = append(items, bandItem('t', textPrefix, uint64(f.Text), textLink))
 	}
 	return items
 }

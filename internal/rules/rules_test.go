@@ -451,3 +451,69 @@ func TestDefaultLoginRules(t *testing.T) {
 		t.Error("no login rule ever fired: the test proves nothing")
 	}
 }
+
+// TestDefaultMessageRules holds the default message rules to their
+// principle: what a genuine new mailbox may do alone (write to many
+// companies, send from abroad or from a clock far from home, use another
+// name, share content with a relative or two) never reaches review, while
+// content shared with several other new mailboxes, with the operators'
+// clock and a spray, reaches suspension.
+func TestDefaultMessageRules(t *testing.T) {
+	cat := signal.NewMessageCatalog()
+	rs, err := rules.ParseMessage(rules.DefaultSource(), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := signal.MessageInput{Young: true, AgeDays: 3, ClaimedCountry: "US", ClaimedZone: "America/Chicago",
+		Origin: "73.44.5.6", OriginGeo: ipinfo.Info{Country: "US"}, HasDate: true, DateOffset: -6 * 3600,
+		HasZone: true, ZoneOffset: -6 * 3600, Recipients: 1, Domains: 1, FanOut: 1, Messages: 1}
+	alone := map[string]func(*signal.MessageInput){
+		"spray":        func(in *signal.MessageInput) { in.FanOut, in.Domains, in.Recipients = 40, 40, 40 },
+		"abroad":       func(in *signal.MessageInput) { in.OriginGeo.Country = "DE" },
+		"clock":        func(in *signal.MessageInput) { in.DateOffset = 9 * 3600 },
+		"name":         func(in *signal.MessageInput) { in.NameDiffers = true },
+		"relatives":    func(in *signal.MessageInput) { in.SharedImage, in.SharedAttach = 1, 1 },
+		"popular":      func(in *signal.MessageInput) { in.Popular = true },
+		"vpn":          func(in *signal.MessageInput) { in.OriginGeo.VPN, in.OriginGeo.Anonymous = true, true },
+		"turned away":  func(in *signal.MessageInput) { in.TurnedAway = "too_deep" },
+		"anon signup":  func(in *signal.MessageInput) { in.SignupAnon = true },
+		"traveller":    func(in *signal.MessageInput) { in.OriginGeo.Country, in.DateOffset = "JP", 9*3600 },
+		"job seeker":   func(in *signal.MessageInput) { in.FanOut, in.Domains, in.NameDiffers = 30, 5, true },
+		"server proxy": func(in *signal.MessageInput) { in.OriginGeo.Hosting, in.OriginGeo.Anonymous = true, true },
+	}
+	for name, f := range alone {
+		in := base
+		f(&in)
+		reasons, score, err := rs.Score(signal.Message(cat, in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if score >= 50 {
+			t.Errorf("%s alone scores %d (%v): a genuine new mailbox would be reviewed", name, score, reasons)
+		}
+	}
+	farm := base
+	farm.SharedAttach, farm.SharedImage, farm.SharedText = 6, 5, 9
+	farm.DateOffset, farm.FanOut = 9*3600, 20
+	reasons, score, err := rs.Score(signal.Message(cat, farm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if score < 80 || len(reasons) < 2 {
+		t.Errorf("a farm persona's message scores %d with %d reasons, want suspension (80, 2 rules)", score, len(reasons))
+	}
+
+	// message_rules in a rules file replace the defaults.
+	own := []byte("version: 1\nrules: [{name: a, when: 'true', points: 1, reason: x}]\n" +
+		"message_rules: [{name: b, when: 'shared_image >= 1', points: 60, reason: y}]\n")
+	rs, err = rules.ParseMessage(own, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rs.Rules(); len(got) != 1 || got[0].Name != "b" {
+		t.Errorf("message_rules = %v, want the file's one rule", got)
+	}
+	if _, err := rules.ParseMessage([]byte("version: 1\nrules: []\nmessage_rules: [{name: c, when: 'nope', points: 1, reason: z}]\n"), cat); err == nil {
+		t.Error("a message rule over an unknown signal compiled")
+	}
+}
