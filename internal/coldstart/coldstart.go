@@ -17,7 +17,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/mailtrust/abusescan/internal/awsparam"
 	"github.com/mailtrust/abusescan/internal/config"
@@ -93,7 +92,7 @@ func Objects(cfg config.Config, awsCfg aws.Config) (pipeline.Objects, error) {
 		}
 		return dir, nil
 	}
-	return objects.NewS3(s3.NewFromConfig(awsCfg), cfg.ObjectsMaxBytes), nil
+	return objects.NewS3FromConfig(awsCfg, cfg.ObjectsMaxBytes), nil
 }
 
 // HashKey returns the key for hashing personal values: the value of the SSM

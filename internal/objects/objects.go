@@ -16,6 +16,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -104,6 +105,13 @@ func NewS3(client S3API, max int64) *S3 {
 		max = MaxBytes
 	}
 	return &S3{client: client, max: max}
+}
+
+// NewS3FromConfig returns a reader over an S3 client made from cfg (the
+// function's AWS configuration); max bounds an object (0: MaxBytes). Making
+// the client calls nothing.
+func NewS3FromConfig(cfg aws.Config, max int64) *S3 {
+	return NewS3(s3.NewFromConfig(cfg), max)
 }
 
 // Read returns the object's bytes, refusing one whose stated length is over
