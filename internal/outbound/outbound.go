@@ -245,18 +245,20 @@ func (m *Match) Add(o Match) {
 // that it links nobody.
 func (m Match) Popular(set Settings) bool { return len(m.Established) >= set.Popular }
 
-// Near returns the senders of content within distance d of h (Hamming;
-// 0: the same hash), leaving out self. A young account that sent such
-// content is named once.
-func (c Carriers) Near(self string, h uint64, d int) Match {
+// Near returns the young senders of content within distance link of h
+// (Hamming; 0: the same hash), leaving out self, each named once, and the
+// established senders of content within distance popular. Popularity is
+// judged the more generously: anything like the content that established
+// people send makes it common, while a link must be close.
+func (c Carriers) Near(self string, h uint64, link, popular int) Match {
 	var m Match
 	for _, x := range c.Young {
-		if x.Account != self && bits.OnesCount64(x.Hash^h) <= d && !slices.Contains(m.Young, x.Account) {
+		if x.Account != self && bits.OnesCount64(x.Hash^h) <= link && !slices.Contains(m.Young, x.Account) {
 			m.Young = append(m.Young, x.Account)
 		}
 	}
 	for _, k := range c.Established {
-		if bits.OnesCount64(k.Hash^h) <= d && !slices.Contains(m.Established, k.Who) {
+		if bits.OnesCount64(k.Hash^h) <= popular && !slices.Contains(m.Established, k.Who) {
 			m.Established = append(m.Established, k.Who)
 		}
 	}

@@ -75,11 +75,11 @@ func TestCarriers(t *testing.T) {
 	}
 	c.Join("b", true, 10, near, set)
 	c.Join("c", true, 10, far, set)
-	m := c.Near("a", h, 3)
+	m := c.Near("a", h, 3, 3)
 	if !slices.Equal(m.Young, []string{"b"}) || len(m.Established) != 0 {
 		t.Errorf("Near(a) = %+v, want young [b]", m)
 	}
-	if m := c.Near("z", h, 0); !slices.Equal(m.Young, []string{"a"}) {
+	if m := c.Near("z", h, 0, 0); !slices.Equal(m.Young, []string{"a"}) {
 		t.Errorf("Near exact = %+v, want [a]", m)
 	}
 	// Established senders are counted, never named, and make it popular.
@@ -89,19 +89,24 @@ func TestCarriers(t *testing.T) {
 		}
 	}
 	c.Join("old-0", false, 12, near, set)
-	m = c.Near("a", h, 3)
+	m = c.Near("a", h, 3, 3)
 	if len(m.Established) != 3 || !m.Popular(set) {
 		t.Errorf("Near = %+v, want 3 established and popular", m)
+	}
+	// Popularity is judged more generously than a link.
+	c.Join("d", true, 10, h^0xFF, set) // 8 bits away
+	if m := c.Near("a", h^0xFF, 3, 8); len(m.Young) != 1 || m.Young[0] != "d" || len(m.Established) != 3 {
+		t.Errorf("Near(link 3, popular 8) from d's hash = %+v, want d's own young and 3 established", m)
 	}
 	// Merging the matches of several bands names each sender once.
 	var all Match
 	all.Add(m)
-	all.Add(c.Near("a", h, 3))
+	all.Add(c.Near("a", h, 3, 3))
 	if len(all.Young) != 1 || len(all.Established) != 3 {
 		t.Errorf("merged = %+v", all)
 	}
 	got, err := DecodeCarriers(c.Encode(), set)
-	if err != nil || len(got.Young) != 3 || len(got.Established) != 3 {
+	if err != nil || len(got.Young) != 4 || len(got.Established) != 3 {
 		t.Errorf("round trip: %v, %+v", err, got)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/outbound"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/signal"
+	"github.com/mailtrust/abusescan/internal/textsim"
 	"github.com/mailtrust/abusescan/internal/versioned"
 )
 
@@ -63,11 +64,12 @@ type messageWork struct {
 // attachment by its content hash, an image or the text by the bands of
 // its perceptual hash or SimHash.
 type contentItem struct {
-	kind   byte // 'a'ttachment, 'i'mage, 't'ext
-	hash   uint64
-	within int // Hamming distance taken as the same content
-	keys   []string
-	match  outbound.Match // merged from its keys' records
+	kind    byte // 'a'ttachment, 'i'mage, 't'ext
+	hash    uint64
+	link    int // Hamming distance at which another young sender's content links
+	popular int // Hamming distance at which an established sender's makes it popular
+	keys    []string
+	match   outbound.Match // merged from its keys' records
 }
 
 // messageAccount is the messages of one account in a batch.
@@ -192,7 +194,7 @@ func contentItems(f *mail.Facts) []*contentItem {
 		switch {
 		case at.Image && at.Hashed && ni < maxLinkedImages:
 			ni++
-			items = append(items, bandItem('i', imagePrefix, uint64(at.ImageHash), imagehash.Match))
+			items = append(items, bandItem('i', imagePrefix, uint64(at.ImageHash), imagehash.Match, imagehash.Match))
 		case !at.Image && na < maxLinkedAttachments:
 			na++
 			items = append(items, &contentItem{kind: 'a', hash: binary.BigEndian.Uint64(at.SHA256[:8]),
@@ -200,15 +202,15 @@ func contentItems(f *mail.Facts) []*contentItem {
 		}
 	}
 	if f.Text != 0 {
-		items = append(items, bandItem('t', textPrefix, uint64(f.Text), textLink))
+		items = append(items, bandItem('t', textPrefix, uint64(f.Text), textLink, textsim.Near))
 	}
 	return items
 }
 
 // bandItem is content found by the 16-bit bands of its 64-bit hash: two
 // hashes within 3 bits share a band for certain, and further ones often.
-func bandItem(kind byte, prefix string, h uint64, within int) *contentItem {
-	it := &contentItem{kind: kind, hash: h, within: within}
+func bandItem(kind byte, prefix string, h uint64, link, popular int) *contentItem {
+	it := &contentItem{kind: kind, hash: h, link: link, popular: popular}
 	for band := range hashBands {
 		v := uint16(h >> (16 * band))
 		it.keys = append(it.keys, fmt.Sprintf("%s%d%04x", prefix, band, v))
@@ -332,7 +334,7 @@ func (b *messageBatch) link(ctx context.Context) {
 				newest = max(newest, j.w.msg.SentAt.Unix())
 			}
 			for n, j := range js {
-				matches[key][n] = c.Near(j.a.id, j.item.hash, j.item.within)
+				matches[key][n] = c.Near(j.a.id, j.item.hash, j.item.link, j.item.popular)
 			}
 			return c.Encode(), newest + int64(set.Keep/time.Second), changed
 		}}
