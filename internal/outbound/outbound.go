@@ -19,7 +19,7 @@
 package outbound
 
 import (
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -65,20 +65,20 @@ const (
 
 // History is one account's outbound record. Times are unix minutes.
 type History struct {
-	Recent      []uint32 `json:"r,omitempty"` // IDHash of the message events applied, oldest first
-	Domains     []Domain `json:"d,omitempty"` // recipient domains, most recently sent to first
-	Messages    int      `json:"n,omitempty"` // messages applied
-	TurnedAway  int      `json:"x,omitempty"` // of which turned away unparsed
-	Newest      int64    `json:"t,omitempty"` // the newest message applied
-	Raised      int      `json:"s,omitempty"` // the highest score raised to the queue
-	RaisedRules []uint32 `json:"k,omitempty"` // IDHash of the rules raised for
+	Recent      []uint32 // IDHash of the message events applied, oldest first
+	Domains     []Domain // recipient domains, most recently sent to first
+	Messages    int      // messages applied
+	TurnedAway  int      // of which turned away unparsed
+	Newest      int64    // the newest message applied
+	Raised      int      // the highest score raised to the queue
+	RaisedRules []uint32 // IDHash of the rules raised for
 }
 
 // Domain is a recipient domain (a keyed hash) and the minute it was last
 // sent to.
 type Domain struct {
-	Key uint32 `json:"k"`
-	Min int64  `json:"m"`
+	Key uint32
+	Min int64
 }
 
 // IDHash is a short hash of an id (FNV-1a). Ids are not secret; a
@@ -153,20 +153,53 @@ func (h *History) Raise(score int, rules []string) bool {
 	return more
 }
 
+// Record encodings: a version byte, then uvarint counts and fixed-width
+// hashes. Binary, because a history is read and written for every message
+// of a new mailbox: JSON was most of the message path's own cost.
+const (
+	historyCodec  = 1
+	carriersCodec = 1
+)
+
 // Encode returns the record's bytes.
 func (h *History) Encode() []byte {
-	b, _ := json.Marshal(h) // plain data: cannot fail
-	return b
+	b := []byte{historyCodec}
+	b = appendU32s(b, h.Recent)
+	b = binary.AppendUvarint(b, uint64(len(h.Domains)))
+	for _, d := range h.Domains {
+		b = binary.LittleEndian.AppendUint32(b, d.Key)
+		b = binary.AppendVarint(b, h.Newest-d.Min) // small: recent
+	}
+	b = binary.AppendUvarint(b, uint64(h.Messages))
+	b = binary.AppendUvarint(b, uint64(h.TurnedAway))
+	b = binary.AppendVarint(b, h.Newest)
+	b = binary.AppendUvarint(b, uint64(h.Raised))
+	return appendU32s(b, h.RaisedRules)
 }
 
 // DecodeHistory reads a record Encode wrote, holding it to its limits.
 func DecodeHistory(data []byte) (History, error) {
-	var h History
-	if err := json.Unmarshal(data, &h); err != nil {
-		return History{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	r := reader{b: data}
+	if v := r.byte(); v != historyCodec {
+		return History{}, fmt.Errorf("%w: history codec %d", ErrCorrupt, v)
 	}
-	if len(h.Recent) > MaxRecent || len(h.Domains) > MaxDomains || len(h.RaisedRules) > MaxRaised {
-		return History{}, fmt.Errorf("%w: history over its limits", ErrCorrupt)
+	var h History
+	h.Recent = r.u32s(MaxRecent)
+	n := r.count(MaxDomains)
+	ago := make([]int64, n)
+	for i := range n {
+		h.Domains = append(h.Domains, Domain{Key: r.u32()})
+		ago[i] = r.varint()
+	}
+	h.Messages, h.TurnedAway = int(r.uvarint()), int(r.uvarint())
+	h.Newest = r.varint()
+	h.Raised = int(r.uvarint())
+	h.RaisedRules = r.u32s(MaxRaised)
+	for i := range h.Domains {
+		h.Domains[i].Min = h.Newest - ago[i]
+	}
+	if err := r.done(); err != nil {
+		return History{}, err
 	}
 	return h, nil
 }
@@ -174,23 +207,23 @@ func DecodeHistory(data []byte) (History, error) {
 // Carriers are the senders of one piece of content, or of the content
 // near one hash.
 type Carriers struct {
-	Young       []Carrier `json:"y,omitempty"` // oldest day first
-	Established []Known   `json:"e,omitempty"`
+	Young       []Carrier // oldest day first
+	Established []Known
 }
 
 // Carrier is a young sender of content whose hash is Hash, last on Day
 // (unix days).
 type Carrier struct {
-	Account string `json:"a"`
-	Day     int32  `json:"d"`
-	Hash    uint64 `json:"h"`
+	Account string
+	Day     int32
+	Hash    uint64
 }
 
 // Known is an established sender (IDHash of its account) of content whose
 // hash is Hash.
 type Known struct {
-	Who  uint32 `json:"w"`
-	Hash uint64 `json:"h"`
+	Who  uint32
+	Hash uint64
 }
 
 // Join adds a sender of content hashed h on day, and reports whether the
@@ -267,18 +300,145 @@ func (c Carriers) Near(self string, h uint64, link, popular int) Match {
 
 // Encode returns the record's bytes.
 func (c *Carriers) Encode() []byte {
-	b, _ := json.Marshal(c) // plain data: cannot fail
+	b := []byte{carriersCodec}
+	b = binary.AppendUvarint(b, uint64(len(c.Young)))
+	for _, x := range c.Young {
+		b = binary.AppendUvarint(b, uint64(len(x.Account)))
+		b = append(b, x.Account...)
+		b = binary.AppendVarint(b, int64(x.Day))
+		b = binary.LittleEndian.AppendUint64(b, x.Hash)
+	}
+	b = binary.AppendUvarint(b, uint64(len(c.Established)))
+	for _, k := range c.Established {
+		b = binary.LittleEndian.AppendUint32(b, k.Who)
+		b = binary.LittleEndian.AppendUint64(b, k.Hash)
+	}
 	return b
 }
 
 // DecodeCarriers reads a record Encode wrote, holding it to limits.
 func DecodeCarriers(data []byte, set Settings) (Carriers, error) {
-	var c Carriers
-	if err := json.Unmarshal(data, &c); err != nil {
-		return Carriers{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	r := reader{b: data}
+	if v := r.byte(); v != carriersCodec {
+		return Carriers{}, fmt.Errorf("%w: carriers codec %d", ErrCorrupt, v)
 	}
-	if len(c.Young) > set.MaxYoung || len(c.Established) > set.MaxEstablished {
-		return Carriers{}, fmt.Errorf("%w: carriers over their limits", ErrCorrupt)
+	var c Carriers
+	for range r.count(set.MaxYoung) {
+		c.Young = append(c.Young, Carrier{Account: r.str(), Day: int32(r.varint()), Hash: r.u64()})
+	}
+	for range r.count(set.MaxEstablished) {
+		c.Established = append(c.Established, Known{Who: r.u32(), Hash: r.u64()})
+	}
+	if err := r.done(); err != nil {
+		return Carriers{}, err
 	}
 	return c, nil
+}
+
+func appendU32s(b []byte, l []uint32) []byte {
+	b = binary.AppendUvarint(b, uint64(len(l)))
+	for _, x := range l {
+		b = binary.LittleEndian.AppendUint32(b, x)
+	}
+	return b
+}
+
+// reader reads a record, remembering the first way it was short or over
+// a limit.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
+	}
+	r.b = nil
+}
+
+func (r *reader) byte() byte {
+	if len(r.b) < 1 {
+		r.fail("truncated")
+		return 0
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	return v
+}
+
+func (r *reader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail("bad number")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail("bad number")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) count(limit int) int {
+	n := r.uvarint()
+	if n > uint64(limit) {
+		r.fail("%d entries, more than %d", n, limit)
+		return 0
+	}
+	return int(n)
+}
+
+func (r *reader) u32() uint32 {
+	if len(r.b) < 4 {
+		r.fail("truncated")
+		return 0
+	}
+	v := binary.LittleEndian.Uint32(r.b)
+	r.b = r.b[4:]
+	return v
+}
+
+func (r *reader) u64() uint64 {
+	if len(r.b) < 8 {
+		r.fail("truncated")
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return v
+}
+
+func (r *reader) u32s(limit int) []uint32 {
+	var out []uint32
+	for range r.count(limit) {
+		out = append(out, r.u32())
+	}
+	return out
+}
+
+func (r *reader) str() string {
+	n := r.count(256)
+	if len(r.b) < n {
+		r.fail("truncated")
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+// done reports the first fault, or bytes left over.
+func (r *reader) done() error {
+	if r.err == nil && len(r.b) > 0 {
+		r.fail("%d bytes left over", len(r.b))
+	}
+	return r.err
 }

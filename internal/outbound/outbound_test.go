@@ -42,9 +42,15 @@ func TestHistoryApply(t *testing.T) {
 	if err != nil || !slices.Equal(got.Recent, h.Recent) || !slices.Equal(got.Domains, h.Domains) || got.Messages != h.Messages {
 		t.Errorf("round trip: %v, %+v", err, got)
 	}
-	for _, bad := range []string{"", "{", `{"r":"x"}`} {
+	for _, bad := range []string{"", "{", "\x01\xff\xff\xff\xff\x0f"} {
 		if _, err := DecodeHistory([]byte(bad)); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("DecodeHistory(%q) = %v, want ErrCorrupt", bad, err)
+		}
+	}
+	enc := h.Encode()
+	for n := range len(enc) {
+		if _, err := DecodeHistory(enc[:n]); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("DecodeHistory(first %d of %d bytes) = %v, want ErrCorrupt", n, len(enc), err)
 		}
 	}
 }
@@ -105,7 +111,13 @@ func TestCarriers(t *testing.T) {
 	if len(all.Young) != 1 || len(all.Established) != 3 {
 		t.Errorf("merged = %+v", all)
 	}
-	got, err := DecodeCarriers(c.Encode(), set)
+	enc := c.Encode()
+	for n := range len(enc) {
+		if _, err := DecodeCarriers(enc[:n], set); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("DecodeCarriers(first %d of %d bytes) = %v, want ErrCorrupt", n, len(enc), err)
+		}
+	}
+	got, err := DecodeCarriers(enc, set)
 	if err != nil || len(got.Young) != 4 || len(got.Established) != 3 {
 		t.Errorf("round trip: %v, %+v", err, got)
 	}
@@ -130,4 +142,29 @@ func TestCarriersLimits(t *testing.T) {
 	if _, err := DecodeCarriers(c.Encode(), small); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("a record over the limits decoded: %v", err)
 	}
+}
+
+// FuzzDecode holds the decoders to never panicking on damaged records, and
+// to reading back what they encode.
+func FuzzDecode(f *testing.F) {
+	set := DefaultSettings()
+	var h History
+	h.Apply("m", time.Unix(1e9, 0), []uint32{1, 2}, true, set)
+	var c Carriers
+	c.Join("a", true, 3, 9, set)
+	c.Join("b", false, 3, 9, set)
+	f.Add(h.Encode())
+	f.Add(c.Encode())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if h, err := DecodeHistory(b); err == nil {
+			if again, err := DecodeHistory(h.Encode()); err != nil || again.Messages != h.Messages || len(again.Domains) != len(h.Domains) {
+				t.Fatalf("history does not round-trip: %v", err)
+			}
+		}
+		if c, err := DecodeCarriers(b, set); err == nil {
+			if again, err := DecodeCarriers(c.Encode(), set); err != nil || len(again.Young) != len(c.Young) {
+				t.Fatalf("carriers do not round-trip: %v", err)
+			}
+		}
+	})
 }

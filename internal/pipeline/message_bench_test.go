@@ -12,7 +12,8 @@ import (
 	"github.com/mailtrust/abusescan/internal/pipeline"
 )
 
-// BenchmarkMessagePath is the whole message path on the embedded store:
+// BenchmarkMessagePath is the whole message path on the embedded store (as
+// a replay opens it):
 // every message of the SpamAssassin corpus, as a Mailbox Message Sent
 // event of one of 300 new mailboxes, read from an object store in memory,
 // pre-scanned, parsed, hashed, linked, judged and written, in batches of
@@ -23,7 +24,7 @@ func BenchmarkMessagePath(b *testing.B) {
 	if err != nil {
 		b.Skipf("SpamAssassin corpus: %v (make test installs it)", err)
 	}
-	st, err := embedded.Open(filepath.Join(b.TempDir(), "state.db"), embedded.Options{})
+	st, err := embedded.Open(filepath.Join(b.TempDir(), "state.db"), embedded.Options{NoSync: true, Buffer: 100_000})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/decision"
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/objects"
+	"github.com/mailtrust/abusescan/internal/outbound"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/setup"
 )
@@ -275,8 +276,8 @@ func TestHostileMessageTurnedAway(t *testing.T) {
 		t.Errorf("missing object: %v, want a transient error (it may yet be written)", res[1].Err)
 	}
 	recs := records(t, st, []string{pipeline.MessageKey("acc-bomb")})
-	if h := recs[pipeline.MessageKey("acc-bomb")]; !strings.Contains(h, `"x":1`) {
-		t.Errorf("history %s does not count the message turned away", h)
+	if h, err := outbound.DecodeHistory([]byte(recs[pipeline.MessageKey("acc-bomb")])); err != nil || h.TurnedAway != 1 {
+		t.Errorf("history %+v, %v: want the message turned away counted", h, err)
 	}
 	_ = event.KindMessage
 }
