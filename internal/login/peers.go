@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/mailtrust/abusescan/internal/wire"
 )
 
 // memberRefreshDays: a member known to come back has its last day moved
@@ -128,36 +130,33 @@ func (p *Peers) Encode(dst []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(p.Total))
 	b = append(b, byte(len(p.Members)))
 	for _, m := range p.Members {
-		b = appendStr(b, m.Account)
+		b = wire.AppendStr(b, m.Account)
 		b = binary.AppendVarint(b, int64(m.Day-p.First))
 		b = binary.AppendVarint(b, int64(m.Last-m.Day))
-		b = append(b, boolByte(m.Young))
+		b = append(b, wire.Bool(m.Young))
 	}
 	return b
 }
 
 // DecodePeers reads a record Peers.Encode wrote.
 func DecodePeers(data []byte) (Peers, error) {
-	r := reader{b: data}
+	r := wire.NewReader(data)
 	var p Peers
-	if v := r.byte(); v != peersVersion {
+	if v := r.Byte(); v != peersVersion {
 		return Peers{}, fmt.Errorf("%w: peers codec version %d", ErrCorrupt, v)
 	}
-	p.First = int32(r.varint())
-	p.Total = uint32(min(r.uvarint(), math.MaxUint32))
-	n := r.count(MaxMembers)
+	p.First = int32(r.Varint())
+	p.Total = uint32(min(r.Uvarint(), math.MaxUint32))
+	n := r.Count(MaxMembers)
 	for range n {
-		m := Member{Account: r.str()}
-		m.Day = p.First + int32(r.varint())
-		m.Last = m.Day + int32(r.varint())
-		m.Young = r.byte() != 0
+		m := Member{Account: r.Str()}
+		m.Day = p.First + int32(r.Varint())
+		m.Last = m.Day + int32(r.Varint())
+		m.Young = r.Byte() != 0
 		p.Members = append(p.Members, m)
 	}
-	if r.err != nil {
-		return Peers{}, r.err
-	}
-	if len(r.b) != 0 {
-		return Peers{}, fmt.Errorf("%w: %d bytes left over", ErrCorrupt, len(r.b))
+	if err := r.Done(); err != nil {
+		return Peers{}, err
 	}
 	return p, nil
 }

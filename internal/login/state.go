@@ -14,10 +14,11 @@ package login
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/mailtrust/abusescan/internal/wire"
 )
 
 // Bounds on the state, so that a record stays under 1 KB (one DynamoDB
@@ -86,7 +87,7 @@ type Signup struct {
 }
 
 // ErrCorrupt is wrapped by the error of a record that does not decode.
-var ErrCorrupt = errors.New("corrupt login record")
+var ErrCorrupt = wire.ErrCorrupt
 
 const codecVersion = 1
 
@@ -98,11 +99,11 @@ func (s *State) Encode(dst []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(s.Logins))
 	b = append(b, byte(len(s.Places)))
 	for _, p := range s.Places {
-		b = appendStr(b, p.Country)
+		b = wire.AppendStr(b, p.Country)
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(p.Lat))
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(p.Lon))
 		b = binary.AppendUvarint(b, uint64(p.RadiusKm))
-		b = append(b, boolByte(p.City))
+		b = append(b, wire.Bool(p.City))
 		b = binary.AppendVarint(b, p.First-s.First)
 		b = binary.AppendVarint(b, p.Last-p.First)
 	}
@@ -115,7 +116,7 @@ func (s *State) Encode(dst []byte) []byte {
 	}
 	b = append(b, byte(len(s.Countries)))
 	for _, c := range s.Countries {
-		b = appendStr(b, c)
+		b = wire.AppendStr(b, c)
 	}
 	for _, l := range [][]uint32{s.Recent, s.RaisedRules} {
 		b = append(b, byte(len(l)))
@@ -124,64 +125,61 @@ func (s *State) Encode(dst []byte) []byte {
 		}
 	}
 	su := s.Signup
-	b = append(b, boolByte(su.Looked)|boolByte(su.Seen)<<1|boolByte(su.Anonymous)<<2)
+	b = append(b, wire.Bool(su.Looked)|wire.Bool(su.Seen)<<1|wire.Bool(su.Anonymous)<<2)
 	b = binary.AppendVarint(b, su.Created)
-	b = appendStr(b, su.Claimed)
-	b = appendStr(b, su.Country)
+	b = wire.AppendStr(b, su.Claimed)
+	b = wire.AppendStr(b, su.Country)
 	b = append(b, su.Score, s.Raised)
 	return b
 }
 
 // Decode reads a record Encode wrote.
 func Decode(data []byte) (State, error) {
-	r := reader{b: data}
+	r := wire.NewReader(data)
 	var s State
-	if v := r.byte(); v != codecVersion {
+	if v := r.Byte(); v != codecVersion {
 		return State{}, fmt.Errorf("%w: codec version %d", ErrCorrupt, v)
 	}
-	s.First = r.varint()
-	s.Newest = s.First + r.varint()
-	s.Logins = uint16(min(r.uvarint(), math.MaxUint16))
-	n := r.count(MaxPlaces)
+	s.First = r.Varint()
+	s.Newest = s.First + r.Varint()
+	s.Logins = uint16(min(r.Uvarint(), math.MaxUint16))
+	n := r.Count(MaxPlaces)
 	for range n {
 		var p Place
-		p.Country = r.str()
-		p.Lat = math.Float32frombits(r.u32())
-		p.Lon = math.Float32frombits(r.u32())
-		p.RadiusKm = uint16(min(r.uvarint(), math.MaxUint16))
-		p.City = r.byte() != 0
-		p.First = s.First + r.varint()
-		p.Last = p.First + r.varint()
+		p.Country = r.Str()
+		p.Lat = math.Float32frombits(r.U32())
+		p.Lon = math.Float32frombits(r.U32())
+		p.RadiusKm = uint16(min(r.Uvarint(), math.MaxUint16))
+		p.City = r.Byte() != 0
+		p.First = s.First + r.Varint()
+		p.Last = p.First + r.Varint()
 		s.Places = append(s.Places, p)
 	}
 	for _, l := range []*[]Seen{&s.Nets, &s.Devices} {
-		n := r.count(MaxNets)
+		n := r.Count(MaxNets)
 		for range n {
-			*l = append(*l, Seen{Key: r.u32(), Day: int32(r.varint())})
+			*l = append(*l, Seen{Key: r.U32(), Day: int32(r.Varint())})
 		}
 	}
-	n = r.count(MaxCountries)
+	n = r.Count(MaxCountries)
 	for range n {
-		s.Countries = append(s.Countries, r.str())
+		s.Countries = append(s.Countries, r.Str())
 	}
 	for _, l := range []*[]uint32{&s.Recent, &s.RaisedRules} {
-		n := r.count(MaxRaised)
+		n := r.Count(MaxRaised)
 		for range n {
-			*l = append(*l, r.u32())
+			*l = append(*l, r.U32())
 		}
 	}
-	f := r.byte()
+	f := r.Byte()
 	s.Signup.Looked, s.Signup.Seen, s.Signup.Anonymous = f&1 != 0, f&2 != 0, f&4 != 0
-	s.Signup.Created = r.varint()
-	s.Signup.Claimed = r.str()
-	s.Signup.Country = r.str()
-	s.Signup.Score = r.byte()
-	s.Raised = r.byte()
-	if r.err != nil {
-		return State{}, r.err
-	}
-	if len(r.b) != 0 {
-		return State{}, fmt.Errorf("%w: %d bytes left over", ErrCorrupt, len(r.b))
+	s.Signup.Created = r.Varint()
+	s.Signup.Claimed = r.Str()
+	s.Signup.Country = r.Str()
+	s.Signup.Score = r.Byte()
+	s.Raised = r.Byte()
+	if err := r.Done(); err != nil {
+		return State{}, err
 	}
 	return s, nil
 }
@@ -196,94 +194,4 @@ func (s *State) Clone() State {
 	c.Recent = slices.Clone(s.Recent)
 	c.RaisedRules = slices.Clone(s.RaisedRules)
 	return c
-}
-
-func boolByte(b bool) byte {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func appendStr(b []byte, s string) []byte {
-	if len(s) > 255 {
-		s = s[:255]
-	}
-	b = append(b, byte(len(s)))
-	return append(b, s...)
-}
-
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) fail(what string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: truncated at %s", ErrCorrupt, what)
-	}
-	r.b = nil
-}
-
-func (r *reader) byte() byte {
-	if len(r.b) < 1 {
-		r.fail("byte")
-		return 0
-	}
-	v := r.b[0]
-	r.b = r.b[1:]
-	return v
-}
-
-func (r *reader) count(limit int) int {
-	n := int(r.byte())
-	if n > limit {
-		if r.err == nil {
-			r.err = fmt.Errorf("%w: %d entries, more than %d", ErrCorrupt, n, limit)
-		}
-		r.b = nil
-		return 0
-	}
-	return n
-}
-
-func (r *reader) u32() uint32 {
-	if len(r.b) < 4 {
-		r.fail("uint32")
-		return 0
-	}
-	v := binary.LittleEndian.Uint32(r.b)
-	r.b = r.b[4:]
-	return v
-}
-
-func (r *reader) varint() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail("varint")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail("uvarint")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) str() string {
-	n := int(r.byte())
-	if len(r.b) < n {
-		r.fail("string")
-		return ""
-	}
-	v := string(r.b[:n])
-	r.b = r.b[n:]
-	return v
 }

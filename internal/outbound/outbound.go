@@ -20,15 +20,16 @@ package outbound
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/bits"
 	"slices"
 	"time"
+
+	"github.com/mailtrust/abusescan/internal/wire"
 )
 
 // ErrCorrupt is wrapped by the error of a record that does not decode.
-var ErrCorrupt = errors.New("corrupt outbound record")
+var ErrCorrupt = wire.ErrCorrupt
 
 // Settings tune the message judgement.
 type Settings struct {
@@ -153,9 +154,8 @@ func (h *History) Raise(score int, rules []string) bool {
 	return more
 }
 
-// Record encodings: a version byte, then uvarint counts and fixed-width
-// hashes. Binary, because a history is read and written for every message
-// of a new mailbox: JSON was most of the message path's own cost.
+// Record encodings (internal/wire): a version byte, then count bytes,
+// fixed-width hashes and varints.
 const (
 	historyCodec  = 1
 	carriersCodec = 1
@@ -165,7 +165,7 @@ const (
 func (h *History) Encode() []byte {
 	b := []byte{historyCodec}
 	b = appendU32s(b, h.Recent)
-	b = binary.AppendUvarint(b, uint64(len(h.Domains)))
+	b = append(b, byte(len(h.Domains)))
 	for _, d := range h.Domains {
 		b = binary.LittleEndian.AppendUint32(b, d.Key)
 		b = binary.AppendVarint(b, h.Newest-d.Min) // small: recent
@@ -179,26 +179,26 @@ func (h *History) Encode() []byte {
 
 // DecodeHistory reads a record Encode wrote, holding it to its limits.
 func DecodeHistory(data []byte) (History, error) {
-	r := reader{b: data}
-	if v := r.byte(); v != historyCodec {
+	r := wire.NewReader(data)
+	if v := r.Byte(); v != historyCodec {
 		return History{}, fmt.Errorf("%w: history codec %d", ErrCorrupt, v)
 	}
 	var h History
-	h.Recent = r.u32s(MaxRecent)
-	n := r.count(MaxDomains)
+	h.Recent = readU32s(r, MaxRecent)
+	n := r.Count(MaxDomains)
 	ago := make([]int64, n)
 	for i := range n {
-		h.Domains = append(h.Domains, Domain{Key: r.u32()})
-		ago[i] = r.varint()
+		h.Domains = append(h.Domains, Domain{Key: r.U32()})
+		ago[i] = r.Varint()
 	}
-	h.Messages, h.TurnedAway = int(r.uvarint()), int(r.uvarint())
-	h.Newest = r.varint()
-	h.Raised = int(r.uvarint())
-	h.RaisedRules = r.u32s(MaxRaised)
+	h.Messages, h.TurnedAway = int(r.Uvarint()), int(r.Uvarint())
+	h.Newest = r.Varint()
+	h.Raised = int(r.Uvarint())
+	h.RaisedRules = readU32s(r, MaxRaised)
 	for i := range h.Domains {
 		h.Domains[i].Min = h.Newest - ago[i]
 	}
-	if err := r.done(); err != nil {
+	if err := r.Done(); err != nil {
 		return History{}, err
 	}
 	return h, nil
@@ -301,14 +301,13 @@ func (c Carriers) Near(self string, h uint64, link, popular int) Match {
 // Encode returns the record's bytes.
 func (c *Carriers) Encode() []byte {
 	b := []byte{carriersCodec}
-	b = binary.AppendUvarint(b, uint64(len(c.Young)))
+	b = append(b, byte(len(c.Young)))
 	for _, x := range c.Young {
-		b = binary.AppendUvarint(b, uint64(len(x.Account)))
-		b = append(b, x.Account...)
+		b = wire.AppendStr(b, x.Account)
 		b = binary.AppendVarint(b, int64(x.Day))
 		b = binary.LittleEndian.AppendUint64(b, x.Hash)
 	}
-	b = binary.AppendUvarint(b, uint64(len(c.Established)))
+	b = append(b, byte(len(c.Established)))
 	for _, k := range c.Established {
 		b = binary.LittleEndian.AppendUint32(b, k.Who)
 		b = binary.LittleEndian.AppendUint64(b, k.Hash)
@@ -318,127 +317,35 @@ func (c *Carriers) Encode() []byte {
 
 // DecodeCarriers reads a record Encode wrote, holding it to limits.
 func DecodeCarriers(data []byte, set Settings) (Carriers, error) {
-	r := reader{b: data}
-	if v := r.byte(); v != carriersCodec {
+	r := wire.NewReader(data)
+	if v := r.Byte(); v != carriersCodec {
 		return Carriers{}, fmt.Errorf("%w: carriers codec %d", ErrCorrupt, v)
 	}
 	var c Carriers
-	for range r.count(set.MaxYoung) {
-		c.Young = append(c.Young, Carrier{Account: r.str(), Day: int32(r.varint()), Hash: r.u64()})
+	for range r.Count(set.MaxYoung) {
+		c.Young = append(c.Young, Carrier{Account: r.Str(), Day: int32(r.Varint()), Hash: r.U64()})
 	}
-	for range r.count(set.MaxEstablished) {
-		c.Established = append(c.Established, Known{Who: r.u32(), Hash: r.u64()})
+	for range r.Count(set.MaxEstablished) {
+		c.Established = append(c.Established, Known{Who: r.U32(), Hash: r.U64()})
 	}
-	if err := r.done(); err != nil {
+	if err := r.Done(); err != nil {
 		return Carriers{}, err
 	}
 	return c, nil
 }
 
 func appendU32s(b []byte, l []uint32) []byte {
-	b = binary.AppendUvarint(b, uint64(len(l)))
+	b = append(b, byte(len(l)))
 	for _, x := range l {
 		b = binary.LittleEndian.AppendUint32(b, x)
 	}
 	return b
 }
 
-// reader reads a record, remembering the first way it was short or over
-// a limit.
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
-	}
-	r.b = nil
-}
-
-func (r *reader) byte() byte {
-	if len(r.b) < 1 {
-		r.fail("truncated")
-		return 0
-	}
-	v := r.b[0]
-	r.b = r.b[1:]
-	return v
-}
-
-func (r *reader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail("bad number")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) varint() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail("bad number")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) count(limit int) int {
-	n := r.uvarint()
-	if n > uint64(limit) {
-		r.fail("%d entries, more than %d", n, limit)
-		return 0
-	}
-	return int(n)
-}
-
-func (r *reader) u32() uint32 {
-	if len(r.b) < 4 {
-		r.fail("truncated")
-		return 0
-	}
-	v := binary.LittleEndian.Uint32(r.b)
-	r.b = r.b[4:]
-	return v
-}
-
-func (r *reader) u64() uint64 {
-	if len(r.b) < 8 {
-		r.fail("truncated")
-		return 0
-	}
-	v := binary.LittleEndian.Uint64(r.b)
-	r.b = r.b[8:]
-	return v
-}
-
-func (r *reader) u32s(limit int) []uint32 {
+func readU32s(r *wire.Reader, limit int) []uint32 {
 	var out []uint32
-	for range r.count(limit) {
-		out = append(out, r.u32())
+	for range r.Count(limit) {
+		out = append(out, r.U32())
 	}
 	return out
-}
-
-func (r *reader) str() string {
-	n := r.count(256)
-	if len(r.b) < n {
-		r.fail("truncated")
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
-// done reports the first fault, or bytes left over.
-func (r *reader) done() error {
-	if r.err == nil && len(r.b) > 0 {
-		r.fail("%d bytes left over", len(r.b))
-	}
-	return r.err
 }

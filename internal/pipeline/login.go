@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -317,27 +316,18 @@ func (b *loginBatch) raise(ctx context.Context) {
 			continue
 		}
 		for _, w := range a.logins {
-			res := &b.results[w.idx]
-			res.Verdict, res.Score, res.Reasons, res.Cluster = w.dec.Verdict, w.dec.Score, w.dec.Reasons, w.dec.Cluster
-			action, ok := w.dec.Verdict.Action()
-			if !ok || res.Duplicate {
-				continue
+			w.raise = b.p.propose(&b.results[w.idx], w.dec, a.id, w.ev.ID, w.lg.At, func(score int, rules []string) bool {
+				if !a.state.Raise(score, rules) {
+					return false
+				}
+				a.write = true
+				a.state.Remember(w.ev.ID)
+				return true
+			})
+			if w.raise != nil {
+				rs = append(rs, w.raise)
+				owners = append(owners, w)
 			}
-			if b.p.c.Policy.Shadow {
-				res.Shadow = true
-				continue
-			}
-			if !a.state.Raise(w.dec.Score, ruleNames(w.dec.Reasons)) {
-				continue
-			}
-			a.write = true
-			a.state.Remember(w.ev.ID)
-			w.raise = &raising{prop: queue.Proposal{
-				AccountID: a.id, Action: action, Score: w.dec.Score, Reasons: w.dec.Reasons,
-				Cluster: w.dec.Cluster, EventID: w.ev.ID, At: w.lg.At, RulesVersion: w.dec.Rules,
-			}}
-			rs = append(rs, w.raise)
-			owners = append(owners, w)
 		}
 	}
 	b.p.raiseQueue(ctx, rs)
@@ -349,10 +339,7 @@ func (b *loginBatch) raise(ctx context.Context) {
 	}
 }
 
-// writeStates writes the histories that changed, each on condition of the
-// version read. A history changed under this attempt (another delivery of
-// the same logins, at once) fails its logins as transient: their retry
-// finds them applied, or applies them on the fresh history.
+// writeStates writes the histories that changed, last (writeLast).
 func (b *loginBatch) writeStates(ctx context.Context) {
 	set := b.p.c.Login
 	var ws []versioned.Write
@@ -367,18 +354,9 @@ func (b *loginBatch) writeStates(ctx context.Context) {
 		}})
 		owners = append(owners, a)
 	}
-	if len(ws) == 0 {
-		return
-	}
-	errs := b.p.c.Store.PutRecords(ctx, ws)
-	for i, a := range owners {
-		if err := resultErr(errs, i); err != nil {
-			if errors.Is(err, versioned.ErrConflict) {
-				err = fmt.Errorf("login history of %s: %w: %w", a.id, ErrTransient, err)
-			} else {
-				err = storeErr("write login history", err)
-			}
-			b.failAccount(a.id, err)
+	for i, err := range b.p.writeLast(ctx, "login history", ws) {
+		if err != nil {
+			b.failAccount(owners[i].id, err)
 		}
 	}
 }
@@ -405,14 +383,7 @@ func (b *loginBatch) failAll(err error) {
 func (b *loginBatch) report(ctx context.Context) {
 	for _, a := range b.accts {
 		for _, w := range a.logins {
-			res := &b.results[w.idx]
-			if res.Err != nil || res.Duplicate || w.dec.Verdict == Allow {
-				continue
-			}
-			b.p.log.LogAttrs(ctx, slog.LevelInfo, "verdict",
-				slog.String("eventId", w.ev.ID), slog.String("accountId", a.id), slog.String("kind", "login"),
-				slog.String("verdict", string(res.Verdict)), slog.Int("score", res.Score),
-				slog.Any("rules", ruleNames(res.Reasons)), slog.Bool("shadow", res.Shadow))
+			b.p.logVerdict(ctx, "login", a.id, &b.results[w.idx])
 		}
 	}
 }

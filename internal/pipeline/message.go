@@ -422,29 +422,17 @@ func (b *messageBatch) raise(ctx context.Context) {
 			continue
 		}
 		for _, w := range a.msgs {
-			res := &b.results[w.idx]
-			res.Verdict, res.Score, res.Reasons, res.Cluster = w.dec.Verdict, w.dec.Score, w.dec.Reasons, w.dec.Cluster
-			if w.dec.Verdict == "" {
-				res.Verdict = Allow
+			w.raise = b.p.propose(&b.results[w.idx], w.dec, a.id, w.ev.ID, w.msg.SentAt, func(score int, rules []string) bool {
+				if !a.hist.Raise(score, rules) {
+					return false
+				}
+				a.write = true
+				return true
+			})
+			if w.raise != nil {
+				rs = append(rs, w.raise)
+				owners = append(owners, w)
 			}
-			action, ok := w.dec.Verdict.Action()
-			if !ok || res.Duplicate {
-				continue
-			}
-			if b.p.c.Policy.Shadow {
-				res.Shadow = true
-				continue
-			}
-			if !a.hist.Raise(w.dec.Score, ruleNames(w.dec.Reasons)) {
-				continue
-			}
-			a.write = true
-			w.raise = &raising{prop: queue.Proposal{
-				AccountID: a.id, Action: action, Score: w.dec.Score, Reasons: w.dec.Reasons,
-				Cluster: w.dec.Cluster, EventID: w.ev.ID, At: w.msg.SentAt, RulesVersion: w.dec.Rules,
-			}}
-			rs = append(rs, w.raise)
-			owners = append(owners, w)
 		}
 	}
 	b.p.raiseQueue(ctx, rs)
@@ -456,10 +444,7 @@ func (b *messageBatch) raise(ctx context.Context) {
 	}
 }
 
-// writeHistories writes the histories that changed, each on condition of
-// the version read; a history changed under this attempt fails its
-// messages as transient, and their retry finds them applied or applies
-// them afresh.
+// writeHistories writes the histories that changed, last (writeLast).
 func (b *messageBatch) writeHistories(ctx context.Context) {
 	set := b.p.c.Outbound
 	var ws []versioned.Write
@@ -473,18 +458,9 @@ func (b *messageBatch) writeHistories(ctx context.Context) {
 		}})
 		owners = append(owners, a)
 	}
-	if len(ws) == 0 {
-		return
-	}
-	errs := b.p.c.Store.PutRecords(ctx, ws)
-	for i, a := range owners {
-		if err := resultErr(errs, i); err != nil {
-			if errors.Is(err, versioned.ErrConflict) {
-				err = fmt.Errorf("message history of %s: %w: %w", a.id, ErrTransient, err)
-			} else {
-				err = storeErr("write message history", err)
-			}
-			b.failAccount(a.id, err)
+	for i, err := range b.p.writeLast(ctx, "message history", ws) {
+		if err != nil {
+			b.failAccount(owners[i].id, err)
 		}
 	}
 }
@@ -512,20 +488,11 @@ func (b *messageBatch) report(ctx context.Context) {
 	for _, a := range b.accts {
 		for _, w := range a.msgs {
 			res := &b.results[w.idx]
-			if res.Err != nil || res.Duplicate {
-				continue
-			}
-			if w.turnedAway != "" {
+			if w.turnedAway != "" && res.Err == nil && !res.Duplicate {
 				b.p.log.LogAttrs(ctx, slog.LevelInfo, "message turned away",
 					slog.String("eventId", w.ev.ID), slog.String("accountId", a.id), slog.String("reason", w.turnedAway))
 			}
-			if res.Verdict == Allow || res.Verdict == "" {
-				continue
-			}
-			b.p.log.LogAttrs(ctx, slog.LevelInfo, "verdict",
-				slog.String("eventId", w.ev.ID), slog.String("accountId", a.id), slog.String("kind", "message"),
-				slog.String("verdict", string(res.Verdict)), slog.Int("score", res.Score),
-				slog.Any("rules", ruleNames(res.Reasons)), slog.Bool("shadow", res.Shadow))
+			b.p.logVerdict(ctx, "message", a.id, res)
 		}
 	}
 }
