@@ -16,27 +16,70 @@ import (
 // account's events of a batch stand or fall together. What they share of
 // that lives here.
 
-// writeLast writes the histories ws, each on condition of the version
-// read, and returns one error per write: a history changed under this
-// attempt (another delivery of the same events, at once) is transient, and
-// the retry finds them applied or applies them afresh.
-func (p *Pipeline) writeLast(ctx context.Context, what string, ws []versioned.Write) []error {
+// held is what the login and message paths keep of one account of a
+// batch, beside its own history.
+type held struct {
+	id    string
+	prev  int64 // the stored version of its history (0: none)
+	write bool  // its history changed
+	err   error // why its events failed
+	idxs  []int // its events' results
+}
+
+// fail fails every event of the account, once: its events stand or fall
+// together.
+func (h *held) fail(results []Result, err error) {
+	if h.err != nil {
+		return
+	}
+	h.err = err
+	for _, i := range h.idxs {
+		res := &results[i]
+		res.Err, res.Queued, res.Duplicate = err, false, false
+	}
+}
+
+// failHeld fails the account id of accts (all of them when id is "").
+func failHeld(results []Result, accts []*held, id string, err error) {
+	for _, h := range accts {
+		if id == "" || h.id == id {
+			h.fail(results, err)
+		}
+	}
+}
+
+// writeLast writes, last, the histories of accts that changed and have
+// not failed (record gives the i-th one's bytes and expiry), each on
+// condition of the version read. A history changed under this attempt
+// (another delivery of the same events, at once) fails its account as
+// transient: the retry finds its events applied or applies them afresh.
+func (p *Pipeline) writeLast(ctx context.Context, what, prefix string, results []Result, accts []*held, record func(i int) ([]byte, int64)) {
+	var ws []versioned.Write
+	var owners []*held
+	for i, h := range accts {
+		if h.err != nil || !h.write {
+			continue
+		}
+		data, expires := record(i)
+		ws = append(ws, versioned.Write{Key: prefix + h.id, Prev: h.prev, Record: versioned.Record{
+			Version: h.prev + 1, Data: data, Expires: expires,
+		}})
+		owners = append(owners, h)
+	}
 	if len(ws) == 0 {
-		return nil
+		return
 	}
 	errs := p.c.Store.PutRecords(ctx, ws)
-	out := make([]error, len(ws))
-	for i, w := range ws {
+	for i, h := range owners {
 		err := resultErr(errs, i)
 		switch {
 		case err == nil:
 		case errors.Is(err, versioned.ErrConflict):
-			out[i] = fmt.Errorf("%s %s: %w: %w", what, w.Key, ErrTransient, err)
+			h.fail(results, fmt.Errorf("%s of %s: %w: %w", what, h.id, ErrTransient, err))
 		default:
-			out[i] = storeErr("write "+what, err)
+			h.fail(results, storeErr("write "+what, err))
 		}
 	}
-	return out
 }
 
 // propose copies an event's decision to its result and returns what it

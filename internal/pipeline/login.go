@@ -43,12 +43,9 @@ type loginWork struct {
 
 // loginAccount is the logins of one account in a batch, and its history.
 type loginAccount struct {
-	id     string
-	prev   int64 // the stored version (0: none)
+	held
 	state  login.State
 	logins []*loginWork
-	write  bool
-	err    error
 }
 
 // loginBatch is one Process call's work on its logins.
@@ -56,6 +53,7 @@ type loginBatch struct {
 	p       *Pipeline
 	results []Result
 	accts   []*loginAccount
+	held    []*held // the same accounts
 }
 
 // processLogins scores the logins of a batch. An account's logins stand or
@@ -73,11 +71,13 @@ func (p *Pipeline) processLogins(ctx context.Context, lws []*loginWork, results 
 	for _, w := range lws {
 		a := byID[w.lg.AccountID]
 		if a == nil {
-			a = &loginAccount{id: w.lg.AccountID}
+			a = &loginAccount{held: held{id: w.lg.AccountID}}
 			byID[a.id] = a
 			b.accts = append(b.accts, a)
+			b.held = append(b.held, &a.held)
 		}
 		a.logins = append(a.logins, w)
+		a.idxs = append(a.idxs, w.idx)
 	}
 	if err := b.read(ctx); err != nil {
 		b.failAll(err)
@@ -339,46 +339,18 @@ func (b *loginBatch) raise(ctx context.Context) {
 	}
 }
 
-// writeStates writes the histories that changed, last (writeLast).
+// writeStates writes the histories that changed, last.
 func (b *loginBatch) writeStates(ctx context.Context) {
-	set := b.p.c.Login
-	var ws []versioned.Write
-	var owners []*loginAccount
-	for _, a := range b.accts {
-		if a.err != nil || !a.write {
-			continue
-		}
-		newest := time.Unix(a.state.Newest*60, 0)
-		ws = append(ws, versioned.Write{Key: loginPrefix + a.id, Prev: a.prev, Record: versioned.Record{
-			Version: a.prev + 1, Data: a.state.Encode(nil), Expires: newest.Add(set.Keep).Unix(),
-		}})
-		owners = append(owners, a)
-	}
-	for i, err := range b.p.writeLast(ctx, "login history", ws) {
-		if err != nil {
-			b.failAccount(owners[i].id, err)
-		}
-	}
+	keep := b.p.c.Login.Keep
+	b.p.writeLast(ctx, "login history", loginPrefix, b.results, b.held, func(i int) ([]byte, int64) {
+		st := &b.accts[i].state
+		return st.Encode(nil), time.Unix(st.Newest*60, 0).Add(keep).Unix()
+	})
 }
 
-func (b *loginBatch) failAccount(id string, err error) {
-	for _, a := range b.accts {
-		if a.id != id || a.err != nil {
-			continue
-		}
-		a.err = err
-		for _, w := range a.logins {
-			res := &b.results[w.idx]
-			res.Err, res.Queued, res.Duplicate = err, false, false
-		}
-	}
-}
+func (b *loginBatch) failAccount(id string, err error) { failHeld(b.results, b.held, id, err) }
 
-func (b *loginBatch) failAll(err error) {
-	for _, a := range b.accts {
-		b.failAccount(a.id, err)
-	}
-}
+func (b *loginBatch) failAll(err error) { failHeld(b.results, b.held, "", err) }
 
 func (b *loginBatch) report(ctx context.Context) {
 	for _, a := range b.accts {

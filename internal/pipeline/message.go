@@ -74,15 +74,12 @@ type contentItem struct {
 
 // messageAccount is the messages of one account in a batch.
 type messageAccount struct {
-	id      string
+	held
 	signup  account.Account
 	seen    bool // the scanner saw the signup
 	young   bool
-	prev    int64
 	hist    outbound.History
 	msgs    []*messageWork
-	write   bool
-	err     error
 	zone    *time.Location
 	hasZone bool
 }
@@ -91,6 +88,7 @@ type messageBatch struct {
 	p       *Pipeline
 	results []Result
 	accts   []*messageAccount
+	held    []*held // the same accounts
 }
 
 // processMessages scores the outbound messages of a batch. As with logins,
@@ -116,11 +114,13 @@ func (p *Pipeline) processMessages(ctx context.Context, mws []*messageWork, resu
 		}
 		a := byID[w.msg.AccountID]
 		if a == nil {
-			a = &messageAccount{id: w.msg.AccountID}
+			a = &messageAccount{held: held{id: w.msg.AccountID}}
 			byID[a.id] = a
 			b.accts = append(b.accts, a)
+			b.held = append(b.held, &a.held)
 		}
 		a.msgs = append(a.msgs, w)
+		a.idxs = append(a.idxs, w.idx)
 	}
 	if len(b.accts) == 0 {
 		return
@@ -444,45 +444,18 @@ func (b *messageBatch) raise(ctx context.Context) {
 	}
 }
 
-// writeHistories writes the histories that changed, last (writeLast).
+// writeHistories writes the histories that changed, last.
 func (b *messageBatch) writeHistories(ctx context.Context) {
-	set := b.p.c.Outbound
-	var ws []versioned.Write
-	var owners []*messageAccount
-	for _, a := range b.accts {
-		if a.err != nil || !a.write {
-			continue
-		}
-		ws = append(ws, versioned.Write{Key: messagePrefix + a.id, Prev: a.prev, Record: versioned.Record{
-			Version: a.prev + 1, Data: a.hist.Encode(), Expires: a.hist.Newest*60 + int64(set.Keep/time.Second),
-		}})
-		owners = append(owners, a)
-	}
-	for i, err := range b.p.writeLast(ctx, "message history", ws) {
-		if err != nil {
-			b.failAccount(owners[i].id, err)
-		}
-	}
+	keep := int64(b.p.c.Outbound.Keep / time.Second)
+	b.p.writeLast(ctx, "message history", messagePrefix, b.results, b.held, func(i int) ([]byte, int64) {
+		h := &b.accts[i].hist
+		return h.Encode(), h.Newest*60 + keep
+	})
 }
 
-func (b *messageBatch) failAccount(id string, err error) {
-	for _, a := range b.accts {
-		if a.id != id || a.err != nil {
-			continue
-		}
-		a.err = err
-		for _, w := range a.msgs {
-			res := &b.results[w.idx]
-			res.Err, res.Queued, res.Duplicate = err, false, false
-		}
-	}
-}
+func (b *messageBatch) failAccount(id string, err error) { failHeld(b.results, b.held, id, err) }
 
-func (b *messageBatch) failAll(err error) {
-	for _, a := range b.accts {
-		b.failAccount(a.id, err)
-	}
-}
+func (b *messageBatch) failAll(err error) { failHeld(b.results, b.held, "", err) }
 
 func (b *messageBatch) report(ctx context.Context) {
 	for _, a := range b.accts {
