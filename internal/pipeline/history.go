@@ -107,6 +107,29 @@ func (p *Pipeline) propose(res *Result, d decided, accountID, eventID string, at
 	}}
 }
 
+// heldRaise is a raise of the queue by one event of a held account.
+type heldRaise struct {
+	r   *raising
+	idx int // the event's result
+	h   *held
+}
+
+// raiseHeld writes the raises to the queue, marks their events queued, and
+// fails the account of any that could not be written.
+func (p *Pipeline) raiseHeld(ctx context.Context, results []Result, hrs []heldRaise) {
+	rs := make([]*raising, len(hrs))
+	for i, hr := range hrs {
+		rs[i] = hr.r
+	}
+	p.raiseQueue(ctx, rs)
+	for _, hr := range hrs {
+		results[hr.idx].Queued = hr.r.queued
+		if hr.r.err != nil {
+			hr.h.fail(results, hr.r.err)
+		}
+	}
+}
+
 // logVerdict writes the one line of a verdict above allow.
 func (p *Pipeline) logVerdict(ctx context.Context, kind, accountID string, res *Result) {
 	if res.Err != nil || res.Duplicate || res.Verdict == Allow || res.Verdict == "" {

@@ -309,8 +309,7 @@ func (p *Pipeline) decideLogin(ctx context.Context, w *loginWork) decided {
 // raise writes the queue for the logins whose verdict asks for it and that
 // would raise something their account has not been raised for.
 func (b *loginBatch) raise(ctx context.Context) {
-	var rs []*raising
-	var owners []*loginWork
+	var rs []heldRaise
 	for _, a := range b.accts {
 		if a.err != nil {
 			continue
@@ -325,18 +324,11 @@ func (b *loginBatch) raise(ctx context.Context) {
 				return true
 			})
 			if w.raise != nil {
-				rs = append(rs, w.raise)
-				owners = append(owners, w)
+				rs = append(rs, heldRaise{r: w.raise, idx: w.idx, h: &a.held})
 			}
 		}
 	}
-	b.p.raiseQueue(ctx, rs)
-	for i, r := range rs {
-		b.results[owners[i].idx].Queued = r.queued
-		if r.err != nil {
-			b.failAccount(owners[i].lg.AccountID, r.err)
-		}
-	}
+	b.p.raiseHeld(ctx, b.results, rs)
 }
 
 // writeStates writes the histories that changed, last.

@@ -415,8 +415,7 @@ func (p *Pipeline) decideMessage(ctx context.Context, a *messageAccount, w *mess
 // raise writes the queue for the messages whose verdict asks for it and
 // would raise something their account has not been raised for.
 func (b *messageBatch) raise(ctx context.Context) {
-	var rs []*raising
-	var owners []*messageWork
+	var rs []heldRaise
 	for _, a := range b.accts {
 		if a.err != nil {
 			continue
@@ -430,18 +429,11 @@ func (b *messageBatch) raise(ctx context.Context) {
 				return true
 			})
 			if w.raise != nil {
-				rs = append(rs, w.raise)
-				owners = append(owners, w)
+				rs = append(rs, heldRaise{r: w.raise, idx: w.idx, h: &a.held})
 			}
 		}
 	}
-	b.p.raiseQueue(ctx, rs)
-	for i, r := range rs {
-		b.results[owners[i].idx].Queued = r.queued
-		if r.err != nil {
-			b.failAccount(owners[i].msg.AccountID, r.err)
-		}
-	}
+	b.p.raiseHeld(ctx, b.results, rs)
 }
 
 // writeHistories writes the histories that changed, last.
