@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/account"
@@ -35,6 +36,9 @@ const (
 	maxLinkedAttachments = 8
 	maxLinkedImages      = 4
 	hashBands            = 4 // 16-bit bands of a 64-bit hash: any two within 3 bits share one
+	// maxObjectReads bounds the objects read (and parsed) at once: reads
+	// from S3 wait on the network, so a batch's are not read one by one.
+	maxObjectReads = 8
 	// textLink is the SimHash distance at which two texts link their
 	// senders: stricter than textsim.Near, which finds a template's
 	// variants in pairs, because a link is looked for among every text
@@ -105,7 +109,7 @@ func (p *Pipeline) processMessages(ctx context.Context, mws []*messageWork, resu
 		}
 		return
 	}
-	parallel(len(mws), func(i int) { p.readMessage(ctx, mws[i], &results[mws[i].idx]) })
+	concurrently(len(mws), maxObjectReads, func(i int) { p.readMessage(ctx, mws[i], &results[mws[i].idx]) })
 	b := &messageBatch{p: p, results: results}
 	byID := map[string]*messageAccount{}
 	for _, w := range mws {
@@ -146,6 +150,26 @@ func (p *Pipeline) processMessages(ctx context.Context, mws []*messageWork, resu
 	b.raise(ctx)
 	b.writeHistories(ctx)
 	b.report(ctx)
+}
+
+// concurrently runs f(0..n-1) on up to limit goroutines.
+func concurrently(n, limit int, f func(i int)) {
+	if n <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			f(i)
+		})
+	}
+	wg.Wait()
 }
 
 // readMessage reads a message's object and parses it. A message past the

@@ -7,9 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailtrust/abusescan/internal/dynamo"
+	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
 	"github.com/mailtrust/abusescan/internal/embedded"
+	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/mail/corpus"
 	"github.com/mailtrust/abusescan/internal/pipeline"
+	"github.com/mailtrust/abusescan/internal/synth"
 )
 
 // BenchmarkMessagePath is the whole message path on the embedded store (as
@@ -76,4 +80,74 @@ func BenchmarkMessagePath(b *testing.B) {
 		round++
 	}
 	b.ReportMetric(float64(len(msgs)*b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkMessageCost reports what a message costs in DynamoDB (dynalite,
+// as ConsumedCapacity counts it), in batches of 10, the SQS batch size: a
+// generated 21-day scenario with messages (genuine new mailboxes, an
+// IT-worker farm, established senders of popular content), whose first two
+// weeks are scored first and whose third week is measured. Write units
+// are also attributed to what they hold (msh: histories; mca, mci, mct:
+// attachment, image and text content records; the queue).
+func BenchmarkMessageCost(b *testing.B) {
+	start := now.Add(-22 * 24 * time.Hour).Truncate(24 * time.Hour)
+	cfg := synth.Config{Seed: 12, Start: start, Days: 21, GenuinePerDay: 150, Messages: true,
+		Campaigns: []synth.Campaign{
+			{ID: "itw", Type: synth.ITWorkerFarm, Start: start.Add(2 * 24 * time.Hour), Accounts: 40, Spread: 8 * 24 * time.Hour},
+		}}
+	evs, _, objs, err := synth.GenerateAll(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var signups, warm, measured []pipeline.Record
+	from := start.Add(14 * 24 * time.Hour)
+	for i, e := range evs {
+		body, err := event.Marshal(e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := pipeline.Record{ID: fmt.Sprintf("r%d", i), Body: body}
+		switch {
+		case e.Message == nil:
+			signups = append(signups, r)
+		case e.Message.SentAt.Before(from):
+			warm = append(warm, r)
+		default:
+			measured = append(measured, r)
+		}
+	}
+	ctx := context.Background()
+	var reqs, wcu, rcu float64
+	byKind := map[string]float64{}
+	for b.Loop() {
+		b.StopTimer()
+		st := dynamo.New(dynamotest.Client(b), dynamotest.Tables(b))
+		counted := &recordCost{Store: st, wcu: map[string]float64{}}
+		p := newMessagePipeline(b, counted, objs)
+		processAll(ctx, b, p, signups, 100)
+		processAll(ctx, b, p, warm, 10)
+		before := st.Usage()
+		clear(counted.wcu)
+		b.StartTimer()
+		for _, r := range processAll(ctx, b, p, measured, 10) {
+			if r.Err != nil {
+				b.Fatalf("%s: %v", r.RecordID, r.Err)
+			}
+		}
+		u := st.Usage()
+		reqs += float64(u.Requests - before.Requests)
+		wcu += u.WriteUnits - before.WriteUnits
+		rcu += u.ReadUnits - before.ReadUnits
+		for k, v := range counted.wcu {
+			byKind[k] += v
+		}
+	}
+	n := float64(len(measured) * b.N)
+	b.ReportMetric(float64(len(measured)), "messages")
+	b.ReportMetric(reqs/n, "requests/message")
+	b.ReportMetric(wcu/n, "WCU/message")
+	b.ReportMetric(rcu/n, "RCU/message")
+	for k, v := range byKind {
+		b.ReportMetric(v/n, k+"-WCU/message")
+	}
 }
