@@ -61,6 +61,8 @@ bench: infra/node_modules
 	$(GO) test -run '^$$' -bench 'Replay|DecodeLookup' -benchtime 3x -count 6 ./internal/pipeline/ | tee bench.out
 	$(GO) test -run '^$$' -bench DynamoCost -benchtime 1x -count 2 ./internal/pipeline/ | tee -a bench.out
 	$(GO) test -run '^$$' -bench LoginCost -benchtime 1x -count 2 ./internal/pipeline/ | tee -a bench.out
+	$(GO) test -run '^$$' -bench 'MessagePath|MessageCost' -benchmem -benchtime 2x -count 2 ./internal/pipeline/ | tee -a bench.out
+	$(GO) test -run '^$$' -bench 'Parse|Enmime|Prescan|TurnAway' -benchmem -count 2 ./internal/mail/ | tee -a bench.out
 	$(GO) test -run '^$$' -bench ColdStart -count 3 ./internal/setup/ | tee -a bench.out
 
 ## backtest: precision and recall on the generated labelled scenario.
