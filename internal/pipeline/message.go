@@ -39,6 +39,11 @@ const (
 	// maxObjectReads bounds the objects read (and parsed) at once: reads
 	// from S3 wait on the network, so a batch's are not read one by one.
 	maxObjectReads = 8
+	// maxParseBytes bounds the raw bytes of the messages being parsed at
+	// once: enmime holds several copies of a message while it parses, and
+	// eight 10 MiB messages at once would not fit a function's memory. A
+	// message larger than this is parsed alone.
+	maxParseBytes = 24 << 20
 	// textLink is the SimHash distance at which two texts link their
 	// senders: stricter than textsim.Near, which finds a template's
 	// variants in pairs, because a link is looked for among every text
@@ -109,7 +114,8 @@ func (p *Pipeline) processMessages(ctx context.Context, mws []*messageWork, resu
 		}
 		return
 	}
-	concurrently(len(mws), maxObjectReads, func(i int) { p.readMessage(ctx, mws[i], &results[mws[i].idx]) })
+	parsing := newBudget(maxParseBytes)
+	concurrently(len(mws), maxObjectReads, func(i int) { p.readMessage(ctx, mws[i], &results[mws[i].idx], parsing) })
 	b := &messageBatch{p: p, results: results}
 	byID := map[string]*messageAccount{}
 	for _, w := range mws {
@@ -172,9 +178,44 @@ func concurrently(n, limit int, f func(i int)) {
 	wg.Wait()
 }
 
+// budget is a weighted semaphore: what is taken waits until enough is free
+// (a take larger than the whole waits for all of it).
+type budget struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	free int64
+	all  int64
+}
+
+func newBudget(n int64) *budget {
+	b := &budget{free: n, all: n}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+// take waits for n (at most the whole budget) and returns what it took.
+func (b *budget) take(n int64) int64 {
+	n = min(n, b.all)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.free < n {
+		b.cond.Wait()
+	}
+	b.free -= n
+	return n
+}
+
+// give returns what take took.
+func (b *budget) give(n int64) {
+	b.mu.Lock()
+	b.free += n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
 // readMessage reads a message's object and parses it. A message past the
 // limits is turned away: scored on that alone, never lost.
-func (p *Pipeline) readMessage(ctx context.Context, w *messageWork, res *Result) {
+func (p *Pipeline) readMessage(ctx context.Context, w *messageWork, res *Result, parsing *budget) {
 	o := w.msg.Object
 	raw, err := p.c.Objects.Read(ctx, o.Bucket, o.Key)
 	switch {
@@ -190,7 +231,9 @@ func (p *Pipeline) readMessage(ctx context.Context, w *messageWork, res *Result)
 		res.Err = fmt.Errorf("read message object: %w: %w", ErrTransient, err)
 		return
 	}
+	n := parsing.take(int64(len(raw)))
 	w.facts, err = mail.Parse(raw, p.c.Mail)
+	parsing.give(n)
 	if rej, ok := errors.AsType[*mail.Rejection](err); ok {
 		w.turnedAway = rej.Reason
 		return
