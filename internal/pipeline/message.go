@@ -320,18 +320,18 @@ func (b *messageBatch) read(ctx context.Context) error {
 	return nil
 }
 
-// zone loads an IANA time zone once per pipeline.
+// zone loads an IANA time zone once per pipeline. Only zones that load are
+// kept, so hostile names cannot grow the cache: there are a few hundred.
 func (p *Pipeline) zone(name string) (*time.Location, bool) {
 	if l, ok := p.zones.Load(name); ok {
-		loc, _ := l.(*time.Location)
-		return loc, loc != nil
+		return l.(*time.Location), true
 	}
 	loc, err := time.LoadLocation(name)
-	if err != nil {
-		loc = nil
+	if err != nil || name == "" || name == "Local" {
+		return nil, false
 	}
 	p.zones.Store(name, loc)
-	return loc, loc != nil
+	return loc, true
 }
 
 // apply judges an account's messages in order against its history. Only

@@ -29,3 +29,23 @@ func TestBudget(t *testing.T) {
 		t.Errorf("after giving back: took %d, %d free", got, b.free)
 	}
 }
+
+// TestZoneCache: zones that load are kept; names that do not (hostile
+// ones among them) are refused and not kept, so they cannot grow it.
+func TestZoneCache(t *testing.T) {
+	t.Parallel()
+	var p Pipeline
+	if loc, ok := p.zone("America/Chicago"); !ok || loc.String() != "America/Chicago" {
+		t.Fatalf("America/Chicago: %v, %v", loc, ok)
+	}
+	for _, bad := range []string{"", "Local", "Not/AZone", "../../etc/passwd", "America/Chicago\x00"} {
+		if _, ok := p.zone(bad); ok {
+			t.Errorf("zone(%q) loaded", bad)
+		}
+	}
+	n := 0
+	p.zones.Range(func(any, any) bool { n++; return true })
+	if n != 1 {
+		t.Errorf("%d zones kept, want 1", n)
+	}
+}

@@ -146,8 +146,7 @@ type Pipeline struct {
 	// newest is the newest event time (unix seconds) accepted so far: the
 	// present of a replay.
 	newest atomic.Int64
-	// zones caches the time zones accounts claimed (*time.Location, nil
-	// for a name that does not load).
+	// zones caches the time zones accounts claimed (*time.Location).
 	zones sync.Map
 }
 
