@@ -110,7 +110,18 @@ func measureLogins(b *testing.B, signups, logins []pipeline.Record, at []time.Ti
 	for split < len(logins) && at[split].Before(from) {
 		split++
 	}
-	warm, measured := logins[:split], logins[split:]
+	measureCost(b, "login", 100, func(st pipeline.Store) *pipeline.Pipeline {
+		return newPipeline(b, st, decision.DefaultPolicy())
+	}, signups, logins[:split], logins[split:])
+}
+
+// measureCost scores signups (in batches of 100) and then warm (in batches
+// of batch) on a fresh DynamoDB (dynalite) through the pipeline newP
+// builds, and reports what measured costs per event (unit), as
+// ConsumedCapacity counts it, write units also by the record kind they
+// went to.
+func measureCost(b *testing.B, unit string, batch int, newP func(pipeline.Store) *pipeline.Pipeline, signups, warm, measured []pipeline.Record) {
+	b.Helper()
 	ctx := context.Background()
 	var reqs, wcu, rcu float64
 	byKind := map[string]float64{}
@@ -118,13 +129,13 @@ func measureLogins(b *testing.B, signups, logins []pipeline.Record, at []time.Ti
 		b.StopTimer()
 		st := dynamo.New(dynamotest.Client(b), dynamotest.Tables(b))
 		counted := &recordCost{Store: st, wcu: map[string]float64{}}
-		p := newPipeline(b, counted, decision.DefaultPolicy())
+		p := newP(counted)
 		processAll(ctx, b, p, signups, 100)
-		processAll(ctx, b, p, warm, 100)
+		processAll(ctx, b, p, warm, batch)
 		before := st.Usage()
 		clear(counted.wcu)
 		b.StartTimer()
-		for _, r := range processAll(ctx, b, p, measured, 100) {
+		for _, r := range processAll(ctx, b, p, measured, batch) {
 			if r.Err != nil {
 				b.Fatalf("%s: %v", r.RecordID, r.Err)
 			}
@@ -138,12 +149,12 @@ func measureLogins(b *testing.B, signups, logins []pipeline.Record, at []time.Ti
 		}
 	}
 	n := float64(len(measured) * b.N)
-	b.ReportMetric(float64(len(measured)), "logins")
-	b.ReportMetric(reqs/n, "requests/login")
-	b.ReportMetric(wcu/n, "WCU/login")
-	b.ReportMetric(rcu/n, "RCU/login")
+	b.ReportMetric(float64(len(measured)), unit+"s")
+	b.ReportMetric(reqs/n, "requests/"+unit)
+	b.ReportMetric(wcu/n, "WCU/"+unit)
+	b.ReportMetric(rcu/n, "RCU/"+unit)
 	for k, v := range byKind {
-		b.ReportMetric(v/n, k+"-WCU/login")
+		b.ReportMetric(v/n, k+"-WCU/"+unit)
 	}
 }
 

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailtrust/abusescan/internal/dynamo"
-	"github.com/mailtrust/abusescan/internal/dynamo/dynamotest"
 	"github.com/mailtrust/abusescan/internal/embedded"
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/mail/corpus"
@@ -116,38 +114,7 @@ func BenchmarkMessageCost(b *testing.B) {
 			measured = append(measured, r)
 		}
 	}
-	ctx := context.Background()
-	var reqs, wcu, rcu float64
-	byKind := map[string]float64{}
-	for b.Loop() {
-		b.StopTimer()
-		st := dynamo.New(dynamotest.Client(b), dynamotest.Tables(b))
-		counted := &recordCost{Store: st, wcu: map[string]float64{}}
-		p := newMessagePipeline(b, counted, objs)
-		processAll(ctx, b, p, signups, 100)
-		processAll(ctx, b, p, warm, 10)
-		before := st.Usage()
-		clear(counted.wcu)
-		b.StartTimer()
-		for _, r := range processAll(ctx, b, p, measured, 10) {
-			if r.Err != nil {
-				b.Fatalf("%s: %v", r.RecordID, r.Err)
-			}
-		}
-		u := st.Usage()
-		reqs += float64(u.Requests - before.Requests)
-		wcu += u.WriteUnits - before.WriteUnits
-		rcu += u.ReadUnits - before.ReadUnits
-		for k, v := range counted.wcu {
-			byKind[k] += v
-		}
-	}
-	n := float64(len(measured) * b.N)
-	b.ReportMetric(float64(len(measured)), "messages")
-	b.ReportMetric(reqs/n, "requests/message")
-	b.ReportMetric(wcu/n, "WCU/message")
-	b.ReportMetric(rcu/n, "RCU/message")
-	for k, v := range byKind {
-		b.ReportMetric(v/n, k+"-WCU/message")
-	}
+	measureCost(b, "message", 10, func(st pipeline.Store) *pipeline.Pipeline {
+		return newMessagePipeline(b, st, objs)
+	}, signups, warm, measured)
 }
