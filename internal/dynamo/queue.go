@@ -25,6 +25,7 @@ const (
 	attrQueueScore     = "score"
 	attrReasons        = "reasons"
 	attrCluster        = "cluster"
+	attrClusterID      = "clusterId"
 	attrEventIDs       = "eventIds"
 	attrQueueCreatedAt = "createdAt"
 	attrUpdatedAt      = "updatedAt"
@@ -255,7 +256,7 @@ func queueItem(it queue.Item) map[string]types.AttributeValue {
 		item[attrEventIDs] = &types.AttributeValueMemberSS{Value: ids}
 	}
 	for name, v := range map[string]string{
-		attrRulesVersion: it.RulesVersion, attrDecidedBy: it.DecidedBy, attrNote: it.Note,
+		attrRulesVersion: it.RulesVersion, attrDecidedBy: it.DecidedBy, attrNote: it.Note, attrClusterID: it.ClusterID,
 	} {
 		if v != "" {
 			item[name] = avS(v)
@@ -306,6 +307,7 @@ func queueItemFrom(item map[string]types.AttributeValue) (queue.Item, error) {
 		UpdatedAt:    r.time(attrUpdatedAt),
 		Version:      r.n(attrVersion),
 		RulesVersion: r.s(attrRulesVersion),
+		ClusterID:    r.s(attrClusterID),
 		DecidedBy:    r.s(attrDecidedBy),
 		Note:         r.s(attrNote),
 		ExpiresAt:    r.n(attrExpires),

@@ -182,12 +182,16 @@ const MaxEventIDs = 20
 
 // Item is one account in the queue (spec/queue.md).
 type Item struct {
-	AccountID string    `json:"accountId"`
-	Action    Action    `json:"action"`
-	Status    Status    `json:"status"`
-	Score     int       `json:"score"`
-	Reasons   []Reason  `json:"reasons"`
-	Cluster   *Cluster  `json:"cluster,omitempty"`
+	AccountID string   `json:"accountId"`
+	Action    Action   `json:"action"`
+	Status    Status   `json:"status"`
+	Score     int      `json:"score"`
+	Reasons   []Reason `json:"reasons"`
+	Cluster   *Cluster `json:"cluster,omitempty"`
+	// ClusterID is the stable id of the campaign cluster whose judgement
+	// queued or raised the item ("" when none did): abusectl cluster show
+	// takes it.
+	ClusterID string    `json:"clusterId,omitempty"`
 	EventIDs  []string  `json:"eventIds"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -318,6 +322,7 @@ type Proposal struct {
 	Score        int
 	Reasons      []Reason
 	Cluster      *Cluster
+	ClusterID    string // set by a cluster's judgement
 	EventID      string
 	At           time.Time
 	RulesVersion string
@@ -332,7 +337,7 @@ func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 		it := Item{
 			AccountID: p.AccountID, Action: p.Action, Status: Pending,
 			Score: clampScore(p.Score), Reasons: boundReasons(slices.Clone(p.Reasons)),
-			Cluster: p.Cluster, EventIDs: []string{p.EventID},
+			Cluster: p.Cluster, ClusterID: p.ClusterID, EventIDs: []string{p.EventID},
 			CreatedAt: p.At, UpdatedAt: p.At, Version: 1, RulesVersion: p.RulesVersion,
 		}
 		record(&it, "", ByScanner, "raised by event "+p.EventID, p.At)
@@ -373,6 +378,7 @@ func Raise(cur *Item, p Proposal) (next Item, changed bool) {
 	if p.Cluster != nil && (cur.Cluster == nil || p.Cluster.Size > cur.Cluster.Size) {
 		next.Cluster = p.Cluster
 	}
+	next.ClusterID = cmp.Or(p.ClusterID, cur.ClusterID)
 	next.EventIDs = append(next.EventIDs, p.EventID)
 	if len(next.EventIDs) > MaxEventIDs {
 		next.EventIDs = next.EventIDs[len(next.EventIDs)-MaxEventIDs:]
@@ -398,7 +404,7 @@ func reopen(cur *Item, p Proposal) (Item, bool) {
 	next.Status, next.Action = Pending, Review
 	next.Score = clampScore(p.Score)
 	next.Reasons = boundReasons(slices.Clone(p.Reasons))
-	next.Cluster = p.Cluster
+	next.Cluster, next.ClusterID = p.Cluster, p.ClusterID
 	next.EventIDs = append(slices.Clone(cur.EventIDs), p.EventID)
 	if len(next.EventIDs) > MaxEventIDs {
 		next.EventIDs = next.EventIDs[len(next.EventIDs)-MaxEventIDs:]

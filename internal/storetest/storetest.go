@@ -677,6 +677,7 @@ func testQueueRoundTrip(t *testing.T, s Store) {
 	full.EventIDs = []string{"evt-c", "evt-a", "evt-b"} // a set: comes back sorted
 	full.Score, full.Version = 100, 17
 	full.RulesVersion, full.DecidedBy, full.Note = "rules-2025-03-01", "suspender@platform", "auto: ümlaut & \"quotes\""
+	full.ClusterID = "c-7hq2m4xk"
 	full.ExpiresAt = 1_800_000_000
 	bare := queue.Item{AccountID: "acc-bare", Action: queue.Review, Status: queue.Pending, CreatedAt: at, UpdatedAt: at, Version: 1}
 	emptyStrings := item("acc-empty", queue.Review, queue.Dismissed, at)
