@@ -323,6 +323,14 @@ func farmUsername(r *rng, style int, p person) string {
 	}
 }
 
+// recoveryMailbox is an address elsewhere that an operation keeps for
+// recovery, in the name of persona p: at a webmail, with letters that make
+// it free.
+func recoveryMailbox(r *rng, p person) string {
+	d := pick(r, []string{"gmail.com", "gmail.com", "outlook.com", "proton.me", "hotmail.com"})
+	return farmUsername(r, r.intn(4), p) + "@" + d
+}
+
 // operatorProfile is where the people running personas really are.
 func operatorProfile(r *rng) (tz, lang string) {
 	switch r.weighted(45, 35, 20) {
@@ -339,6 +347,64 @@ func operatorProfile(r *rng) (tz, lang string) {
 	return tz, lang
 }
 
+// exits are how operators abroad reach the platform as Americans: the
+// shared addresses of a few commercial-VPN exits, a few rented servers,
+// mostly American, and American residential proxies.
+type exits struct {
+	vpn, servers ipSet
+	proxies      []Network
+}
+
+// newExits draws an operation's exits, and how much it signs up through
+// each of the three (weights for pick).
+func (g *gen) newExits(r *rng) (exits, []float64) {
+	var e exits
+	for range r.between(3, 8) {
+		e.vpn = append(e.vpn, g.pooled(r, pick(r, g.networks(VPN, "", false))))
+	}
+	for range r.between(2, 6) {
+		hosting := g.networks(Hosting, "US", false)
+		if r.chance(0.25) {
+			hosting = g.networks(Hosting, "", false)
+		}
+		e.servers = append(e.servers, randomHost(r, pick(r, hosting)))
+	}
+	e.proxies = g.networks(ResidentialProxy, "US", false)
+	return e, []float64{r.uniform(0.4, 0.7), r.uniform(0.1, 0.3), r.uniform(0.1, 0.3)}
+}
+
+// pick returns an address of a VPN exit, a server or a residential proxy,
+// the way drawn by the weights ws of the three.
+func (e exits) pick(r *rng, ws []float64) netip.Addr {
+	switch r.weighted(ws...) {
+	case 0:
+		return e.vpn.pick(r)
+	case 1:
+		return e.servers.pick(r)
+	}
+	return randomHost(r, pick(r, e.proxies))
+}
+
+// operatorMachine is one of an operation's own computers: Windows and
+// Chrome, now and then Edge, kept up to date.
+func operatorMachine(r *rng) client {
+	ua := windowsChromeUA(chromeVersion(r))
+	if r.chance(0.25) {
+		ua = fmt.Sprintf("%s Edg/%d.0.%d.%d", ua, chromeVersion(r), r.between(3300, 3600), r.between(40, 120))
+	}
+	return client{id: newDeviceID(r), ua: ua, channel: "web"}
+}
+
+// personaDraft is the signup of an American persona that an operator
+// abroad fills in by hand: an American zone and language, a slow form, a
+// captcha that distrusts the way in a little.
+func personaDraft(r *rng, at time.Time, local, display string) draft {
+	return draft{
+		at: at, local: local, display: display, tz: pickW(r, usZones[:]), lang: "en-US,en;q=0.9", country: "US",
+		channel: "web", formFill: int64(math.Max(6000, r.lognormal(30000, 0.5))), captcha: humanCaptcha(r, 0.2),
+	}
+}
+
 // itWorkerFarm is an operation creating American personas for remote IT
 // jobs: people, not scripts, working office hours in their own zone
 // through VPNs, US servers and residential proxies, on a few machines, with
@@ -349,28 +415,10 @@ func (g *gen) itWorkerFarm(c Campaign) {
 	opTZ, opLang := operatorProfile(r)
 	langLeak := r.uniform(0.05, 0.35)
 
-	var vpnExits, servers ipSet
+	ex, exitWs := g.newExits(r)
+	var machines []client
 	for range r.between(3, 8) {
-		vpnExits = append(vpnExits, g.pooled(r, pick(r, g.networks(VPN, "", false))))
-	}
-	for range r.between(2, 6) {
-		hosting := g.networks(Hosting, "US", false)
-		if r.chance(0.25) {
-			hosting = g.networks(Hosting, "", false)
-		}
-		servers = append(servers, randomHost(r, pick(r, hosting)))
-	}
-	proxies := g.networks(ResidentialProxy, "US", false)
-	exitWs := []float64{r.uniform(0.4, 0.7), r.uniform(0.1, 0.3), r.uniform(0.1, 0.3)}
-
-	type machine struct{ id, ua string }
-	var machines []machine
-	for range r.between(3, 8) {
-		ua := windowsChromeUA(chromeVersion(r))
-		if r.chance(0.25) {
-			ua = fmt.Sprintf("%s Edg/%d.0.%d.%d", ua, chromeVersion(r), r.between(3300, 3600), r.between(40, 120))
-		}
-		machines = append(machines, machine{newDeviceID(r), ua})
+		machines = append(machines, operatorMachine(r))
 	}
 	useMachine := r.uniform(0.5, 0.85)
 
@@ -379,41 +427,24 @@ func (g *gen) itWorkerFarm(c Campaign) {
 		phones = append(phones, phoneUS(r))
 	}
 	for range r.between(4, 12) {
-		p := farmPerson(r, us, g.year)
-		d := pick(r, []string{"gmail.com", "gmail.com", "outlook.com", "proton.me", "hotmail.com"})
-		emails = append(emails, farmUsername(r, r.intn(4), p)+"@"+d)
+		emails = append(emails, recoveryMailbox(r, farmPerson(r, us, g.year)))
 	}
 	usePhone, useEmail := r.uniform(0.5, 0.9), r.uniform(0.6, 0.95)
 	styleWs := []float64{r.uniform(0, 1), r.uniform(0, 1), r.uniform(0, 1), r.uniform(0, 0.3)}
-	k := &kit{campaign: c, vpnExits: vpnExits, servers: servers, proxies: proxies, opTZ: opTZ}
-	for _, m := range machines {
-		k.machines = append(k.machines, client{id: m.id, ua: m.ua, channel: "web"})
-	}
-	g.kits[c.ID] = k
+	g.kits[c.ID] = &kit{campaign: c, exits: ex, machines: machines, opTZ: opTZ}
 
 	for range c.Accounts {
 		p := farmPerson(r, us, g.year)
 		at := workTime(r, c.Start, c.Start.Add(c.Spread), opTZ, 9, 19)
-		d := draft{
-			at: at, local: farmUsername(r, r.weighted(styleWs...), p), display: p.first + " " + p.last,
-			tz: pickW(r, usZones[:]), lang: "en-US,en;q=0.9", country: "US", channel: "web",
-			formFill: int64(math.Max(6000, r.lognormal(30000, 0.5))), captcha: humanCaptcha(r, 0.2),
-			campaign: c.ID, kind: ITWorkerFarm,
-		}
+		d := personaDraft(r, at, farmUsername(r, r.weighted(styleWs...), p), p.first+" "+p.last)
+		d.campaign, d.kind = c.ID, ITWorkerFarm
 		if r.chance(0.05) {
 			d.display = p.first
 		}
 		if r.chance(langLeak) {
 			d.lang = opLang
 		}
-		switch r.weighted(exitWs...) {
-		case 0:
-			d.ip = vpnExits.pick(r)
-		case 1:
-			d.ip = servers.pick(r)
-		default:
-			d.ip = randomHost(r, pick(r, proxies))
-		}
+		d.ip = ex.pick(r, exitWs)
 		if r.chance(useMachine) {
 			m := pick(r, machines)
 			d.device, d.ua = m.id, m.ua

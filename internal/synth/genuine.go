@@ -38,31 +38,35 @@ func v6Share(country string) float64 {
 	return 0
 }
 
-// genuine generates the genuine population.
+// groupCount is how many groups of avg members make up share of n
+// accounts: one at least if that is five accounts or more.
+func groupCount(n int, share, avg float64) int {
+	k := int(math.Round(float64(n) * share / avg))
+	if k == 0 && float64(n)*share >= 5 {
+		k = 1
+	}
+	return k
+}
+
+// genuine generates the genuine population (but for the look-alikes,
+// lookalike.go).
 func (g *gen) genuine() {
 	n := g.cfg.GenuinePerDay * g.cfg.Days
 	if n == 0 {
 		return
 	}
 	r := newRNG(g.cfg.Seed, "genuine")
-	groups := func(share, avg float64) int {
-		k := int(math.Round(float64(n) * share / avg))
-		if k == 0 && float64(n)*share >= 5 {
-			k = 1
-		}
-		return k
-	}
 	used := 0
-	for range groups(shareCampusLab, 40) {
+	for range groupCount(n, shareCampusLab, 40) {
 		used += g.campusLab(r)
 	}
-	for range groups(shareFamily, 3) {
+	for range groupCount(n, shareFamily, 3) {
 		used += g.family(r)
 	}
-	for range groups(shareOfficeBatch, 8) {
+	for range groupCount(n, shareOfficeBatch, 8) {
 		used += g.officeBatch(r)
 	}
-	for range groups(shareCafe, 12) {
+	for range groupCount(n, shareCafe, 12) {
 		used += g.internetCafe(r)
 	}
 	singles := []struct {
@@ -188,13 +192,18 @@ func localTZ(r *rng, n Network) string {
 }
 
 func (g *gen) homeUser(r *rng) bool {
+	g.atHome(r, "home")
+	return true
+}
+
+// atHome is one person's signup at home, labelled kind.
+func (g *gen) atHome(r *rng, kind string) {
 	loc := g.pickLocale(r)
 	n := g.homeNetwork(r, Residential, loc.country)
 	tz := localTZ(r, n)
 	p := newPerson(r, loc, 13, 85, g.year)
-	g.emit(r, g.base(r, p, humanTime(r, g.cfg.Start, g.end, tz), randomHost(r, n), tz, genuineClient(r, loc, false), "home"))
+	g.emit(r, g.base(r, p, humanTime(r, g.cfg.Start, g.end, tz), randomHost(r, n), tz, genuineClient(r, loc, false), kind))
 	g.lastRecord().life = &life{loc: loc}
-	return true
 }
 
 func (g *gen) mobileUser(r *rng) bool {
@@ -376,17 +385,7 @@ func (g *gen) family(r *rng) int {
 		if !at.Before(g.end) {
 			break
 		}
-		p := parent
-		switch {
-		case i == 0:
-		case i == 1 && r.chance(0.6): // partner
-			p = newPerson(r, loc, 28, 62, g.year).withScript(parent.native)
-			if r.chance(0.7) {
-				p = p.withSurname(parent)
-			}
-		default: // child
-			p = newPerson(r, loc, 13, 19, g.year).withSurname(parent)
-		}
+		p := g.relative(r, parent, i)
 		d := g.base(r, p, at, ip, n.TimeZone, c, "family-device")
 		if sharePhone && r.chance(0.8) {
 			d.recPhone = phone
@@ -407,6 +406,22 @@ func (g *gen) family(r *rng) int {
 		at = humanTime(r, at.Add(time.Minute), minTime(at.Add(time.Duration(r.between(1, 10))*24*time.Hour), g.end), n.TimeZone)
 	}
 	return emitted
+}
+
+// relative is the i-th member of parent's household to open a mailbox:
+// the parent first, then a partner or a child, then children.
+func (g *gen) relative(r *rng, parent person, i int) person {
+	switch {
+	case i == 0:
+		return parent
+	case i == 1 && r.chance(0.6): // partner
+		p := newPerson(r, parent.loc, 28, 62, g.year).withScript(parent.native)
+		if r.chance(0.7) {
+			p = p.withSurname(parent)
+		}
+		return p
+	}
+	return newPerson(r, parent.loc, 13, 19, g.year).withSurname(parent) // child
 }
 
 // internetCafe is a café's few PCs on one broadband line, where unrelated

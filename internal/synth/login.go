@@ -57,19 +57,27 @@ type kit struct {
 	api   bool
 	// IT-worker farms: the exits of the signups, the operators' machines
 	// and where the operators are.
-	vpnExits, servers ipSet
-	proxies           []Network // also slow waves
-	machines          []client
-	opTZ              string
+	exits    exits
+	machines []client
+	opTZ     string
+	// Operations: the teams, each tooled like an IT-worker farm (their
+	// campaigns' ids, "ID/team-N", name their streams), and each
+	// persona's team and farm, by account.
+	teams   []*kit
+	members map[string]member
+	// An operation's team: the facilitators' home lines of its laptop
+	// farms, and the zone of its shift.
+	farms   []itFarm
+	shiftTZ string
 	// Laptop farms: the facilitator's home line and the laptops' browser.
 	farm   Network
 	farmIP netip.Addr
 	chrome int
 	// Slow waves: where each sign-in comes from, and the zone of their
 	// daily rhythm ("" none).
-	mobiles, homes []Network
-	srcWs          []float64
-	tz             string
+	proxies, mobiles, homes []Network
+	srcWs                   []float64
+	tz                      string
 }
 
 // device is one client a person signs in with.

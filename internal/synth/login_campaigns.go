@@ -180,14 +180,8 @@ func (g *gen) itWorkerLogins(k *kit, accts []record) {
 		}
 		farms[i] = f
 	}
-	var home []device // the operators' own machines, abroad
-	for range cr.between(1, 3) {
-		home = append(home, device{id: newDeviceID(cr), ua: windowsChromeUA(chromeVersion(cr)), protocol: "web", weight: 1})
-	}
-	leakCountry := map[string][]string{"Asia/Shanghai": {"CN"}, "Europe/Moscow": {"RU"}, "Asia/Pyongyang": {"CN", "RU"}}[k.opTZ]
-	if len(leakCountry) == 0 {
-		leakCountry = []string{"CN", "RU"}
-	}
+	home := operatorsAtHome(cr)
+	leakCountry := leakCountries(k.opTZ)
 	leaky := cr.uniform(0.08, 0.2)
 	order := shuffled(cr, func() []int {
 		ix := make([]int, len(accts))
@@ -200,7 +194,7 @@ func (g *gen) itWorkerLogins(k *kit, accts []record) {
 	for pos, i := range order {
 		assigned[i] = pos % len(farms)
 	}
-	exitWs := []float64{float64(len(k.vpnExits)), float64(len(k.servers)), float64(min(len(k.proxies), 1)) * 2}
+	exitWs := []float64{float64(len(k.exits.vpn)), float64(len(k.exits.servers)), float64(min(len(k.exits.proxies), 1)) * 2}
 	for i, rec := range accts {
 		r, s := g.campaignSigner(rec)
 		su := rec.ev.Signup
@@ -216,37 +210,126 @@ func (g *gen) itWorkerLogins(k *kit, accts []record) {
 				atFarm = append(atFarm, t)
 				return
 			}
-			var ip netip.Addr
-			switch r.weighted(exitWs...) {
-			case 0:
-				ip = k.vpnExits.pick(r)
-			case 1:
-				ip = k.servers.pick(r)
-			default:
-				ip = randomHost(r, pick(r, k.proxies))
-			}
-			s.attempt(t, ip, own)
+			s.attempt(t, k.exits.pick(r, exitWs), own)
 		})
 		if len(atFarm) > 0 && r.chance(leaky) {
-			for range r.between(1, 3) {
-				t := pick(r, atFarm).Add(time.Duration(r.between(5, 60)) * time.Minute)
-				var ip netip.Addr
-				if r.chance(0.3) {
-					ip = g.pooled(r, pick(r, g.networks(VPN, "", false)))
-				} else {
-					country := pick(r, leakCountry)
-					if r.chance(0.7) {
-						ip = randomHost(r, pick(r, g.networks(Residential, country, false)))
-					} else {
-						ip = g.pooled(r, pick(r, g.networks(Mobile, country, false)))
-					}
-				}
-				result := "success"
-				if r.chance(0.25) {
-					result = "challenge"
-				}
-				s.add(t, ip, pickDevice(r, home), result)
+			g.slipAbroad(r, s, atFarm, leakCountry, home)
+		}
+		s.flush()
+	}
+}
+
+// operatorsAtHome are the one to three machines an operation's operators
+// use at home, abroad.
+func operatorsAtHome(r *rng) []device {
+	var home []device
+	for range r.between(1, 3) {
+		home = append(home, device{id: newDeviceID(r), ua: windowsChromeUA(chromeVersion(r)), protocol: "web", weight: 1})
+	}
+	return home
+}
+
+// leakCountries are where operators of zone opTZ are when they sign a
+// persona in from home: North Korea's work from China and Russia.
+func leakCountries(opTZ string) []string {
+	if cs := map[string][]string{"Asia/Shanghai": {"CN"}, "Europe/Moscow": {"RU"}, "Asia/Pyongyang": {"CN", "RU"}}[opTZ]; len(cs) > 0 {
+		return cs
+	}
+	return []string{"CN", "RU"}
+}
+
+// slipAbroad adds one to three sign-ins of a persona by an operator at
+// home, on one of the operators' machines (home), each minutes to an hour
+// after one of its sign-ins from a farm (atFarm): from a home line or a
+// carrier of one of countries, some through a commercial VPN; a quarter
+// of them challenged.
+func (g *gen) slipAbroad(r *rng, s *signer, atFarm []time.Time, countries []string, home []device) {
+	for range r.between(1, 3) {
+		t := pick(r, atFarm).Add(time.Duration(r.between(5, 60)) * time.Minute)
+		var ip netip.Addr
+		if r.chance(0.3) {
+			ip = g.pooled(r, pick(r, g.networks(VPN, "", false)))
+		} else {
+			country := pick(r, countries)
+			if r.chance(0.7) {
+				ip = randomHost(r, pick(r, g.networks(Residential, country, false)))
+			} else {
+				ip = g.pooled(r, pick(r, g.networks(Mobile, country, false)))
 			}
+		}
+		result := "success"
+		if r.chance(0.25) {
+			result = "challenge"
+		}
+		s.add(t, ip, pickDevice(r, home), result)
+	}
+}
+
+// operationLogins: each team of an operation signs its personas in the
+// way an IT-worker operation does, each persona first through the way its
+// signup came, on the machine it was made on. Then a farm's personas are
+// signed in from its facilitator's home line, once when their laptops are
+// set up there and on workdays after, each on a laptop of its own (the
+// facilitator's machine now and then), and a minority of them, a few
+// times, by an operator at home in China or Russia; the personas of no
+// farm through the team's exits, on the machine they were made on, in the
+// team's shift. An operation of thousands works each persona now and then
+// (when it has an application going), some more than others, so that a
+// farm's line is busy every workday with a few of its dozen.
+func (g *gen) operationLogins(k *kit, accts []record) {
+	type farm struct {
+		itFarm
+		home   *spot
+		chrome int // the version the facilitator keeps the laptops at
+	}
+	type team struct {
+		farms  []farm
+		home   []device // the operators' machines, abroad
+		leaky  float64
+		exitWs []float64
+	}
+	teams := make([]team, len(k.teams))
+	for i, tk := range k.teams {
+		cr := newRNG(g.cfg.Seed, "login/campaign/"+tk.campaign.ID)
+		t := team{home: operatorsAtHome(cr), leaky: cr.uniform(0.05, 0.2), exitWs: []float64{
+			float64(len(tk.exits.vpn)), float64(len(tk.exits.servers)), float64(min(len(tk.exits.proxies), 1)) * 2,
+		}}
+		for _, f := range tk.farms {
+			f.ops = []device{{id: newDeviceID(cr), ua: windowsChromeUA(chromeVersion(cr)), protocol: "web", weight: 1}}
+			t.farms = append(t.farms, farm{itFarm: f, home: fixedSpot(f.net, f.ip), chrome: chromeVersion(cr)})
+		}
+		teams[i] = t
+	}
+	for _, rec := range accts {
+		mb := k.members[rec.label.AccountID]
+		tk, t := k.teams[mb.team], &teams[mb.team]
+		r, s := g.campaignSigner(rec)
+		su := rec.ev.Signup
+		own := signupDevice(su)
+		s.attempt(su.CreatedAt.Add(time.Duration(r.lognormal(float64(20*time.Minute), 0.8))), su.IP, own)
+		if mb.farm < 0 {
+			g.workdays(r, s, su.CreatedAt, tk.shiftTZ, r.uniform(0.03, 0.2), func(at time.Time) {
+				s.attempt(at, tk.exits.pick(r, t.exitWs), own)
+			})
+			s.flush()
+			continue
+		}
+		f := t.farms[mb.farm]
+		laptop := device{id: newDeviceID(r), ua: windowsChromeUA(f.chrome), protocol: "web", weight: 1}
+		// The persona's laptop is set up at the farm within two days.
+		handover := workTime(r, su.CreatedAt.Add(time.Hour), su.CreatedAt.Add(49*time.Hour), f.net.TimeZone, 9, 18)
+		s.attempt(handover, s.from(f.home, handover), laptop)
+		atFarm := []time.Time{handover}
+		g.workdays(r, s, handover, f.net.TimeZone, r.uniform(0.05, 0.35), func(at time.Time) {
+			d := laptop
+			if r.chance(0.1) {
+				d = pickDevice(r, f.ops)
+			}
+			s.attempt(at, s.from(f.home, at), d)
+			atFarm = append(atFarm, at)
+		})
+		if r.chance(t.leaky) {
+			g.slipAbroad(r, s, atFarm, leakCountries(tk.opTZ), t.home)
 		}
 		s.flush()
 	}

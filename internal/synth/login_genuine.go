@@ -19,6 +19,7 @@ var loginShare = map[string]float64{
 	"home": 0.04, "mobile-cgnat": 0.04, "campus": 0.3, "campus-lab": 0.4, "office": 0.4, "office-batch": 1,
 	"family-device": 0.25, "commercial-vpn": 0.2, "traveller": 0.5, "expat": 0.3, "internet-cafe": 1,
 	"corporate-proxy": 1, "tor-user": 1,
+	familyRecovery: 0.25, officeOldBrowser: 1, schoolDomain: 0.1, viralAttachment: 0.04,
 }
 
 // tripShare is the share of home and mobile users of the cities routes
@@ -94,6 +95,8 @@ func (g *gen) logins() {
 			g.slowWaveLogins(k, accts)
 		case LaptopFarm:
 			g.laptopFarmLogins(k, accts)
+		case Operation:
+			g.operationLogins(k, accts)
 		}
 	}
 	sg.established()
@@ -234,7 +237,7 @@ func (sg *signins) resident(r *rng, su *event.Signup, l Label, lf *life) *reside
 		}
 		p.cell = sg.carrierNear(r, n)
 		p.devs = personalDevices(r, lf.loc, own, false)
-	case "office", "office-batch":
+	case "office", "office-batch", officeOldBrowser:
 		p.work, p.workFrom, p.workTo, p.workShare = fixedSpot(n, su.IP), 8, 18, 0.85
 		desk := own
 		if l.Kind == "office-batch" {
@@ -250,11 +253,15 @@ func (sg *signins) resident(r *rng, su *event.Signup, l Label, lf *life) *reside
 		if r.chance(0.3) {
 			p.devs = append(p.devs, deviceOfClient(clientOf(r, lf.loc, desktop, false), 0.6))
 		}
-	case "family-device":
+	case "family-device", familyRecovery:
 		p.home = sg.groupSpot(lf.group, func() *spot {
 			return g.homeSpot(newRNG(g.cfg.Seed, "login/home/"+l.AccountID), n, su.IP)
 		})
 		p.cell = sg.carrierNear(r, n)
+		if l.Kind == familyRecovery { // each on devices of their own
+			p.devs = personalDevices(r, lf.loc, own, true)
+			break
+		}
 		p.devs = []device{phoneOf(r, lf.loc, 0.8)}
 		if lf.member < 3 {
 			p.devs = append([]device{deviceOfClient(lf.group.shared, 1)}, p.devs...)
@@ -540,6 +547,8 @@ func (sg *signins) away(r *rng, su *event.Signup, p *resident) *trip {
 // staff of a large office on each business block, so that these addresses
 // carry hundreds of accounts, mostly old, beside the new ones. Campuses
 // are as big as their country's share of users, as their new students are.
+// An office that keeps an old browser (a look-alike) has old staff on it
+// too.
 func (sg *signins) established() {
 	g := sg.g
 	campuses := g.networks(Campus, "", false)
@@ -580,22 +589,46 @@ func (sg *signins) established() {
 		egress := g.natSpot(n, 0) // one office, one address for good
 		for k := range staff {
 			r, s := g.establishedSigner("established/"+n.Prefix.String(), uint64(k))
-			loc := g.loc[n.Country]
-			p := &resident{
-				loc: loc, tz: n.TimeZone, city: n, work: egress, workFrom: 8, workTo: 18, workShare: 0.9,
-				workDevs:     []device{deviceOfClient(clientOf(r, loc, desktop, false), 1)},
-				workDevShare: 0.85, perDay: r.uniform(1.2, 2.5), activeP: r.uniform(0.5, 0.85),
-			}
-			p.devs = []device{phoneOf(r, loc, 1)}
-			if res := g.inCity(Residential, n.City); len(res) > 0 {
-				rn := pick(r, res)
-				p.home = g.homeSpot(r, rn, randomHost(r, rn))
-			}
-			p.cell = sg.carrierNear(r, n)
-			s.live(p, g.cfg.Start, g.end, nil)
-			s.flush()
+			sg.officeStaff(r, s, n, egress, deviceOfClient(clientOf(r, g.loc[n.Country], desktop, false), 1))
 		}
 	}
+	// The offices that keep an old browser have staff of years on it.
+	seen := map[*group]bool{}
+	for i := range g.signups {
+		lf := g.out[i].life
+		if g.out[i].label.Kind != officeOldBrowser || lf == nil || seen[lf.group] {
+			continue
+		}
+		office := lf.group
+		seen[office] = true
+		place := "established/old-browser/" + office.ips[0].String()
+		egress := fixedSpot(office.net, office.ips[0])
+		for k := range newRNG(g.cfg.Seed, place).between(5, 20) {
+			r, s := g.establishedSigner(place, uint64(k))
+			desk := device{id: newDeviceID(r), ua: office.shared.ua, protocol: "web", weight: 1}
+			sg.officeStaff(r, s, office.net, egress, desk)
+		}
+	}
+}
+
+// officeStaff adds the sign-ins of an established account of a member of
+// staff of an office on block n: at its egress on most weekdays, mostly
+// at their desk, else on their phone, from home or the carrier.
+func (sg *signins) officeStaff(r *rng, s *signer, n Network, egress *spot, desk device) {
+	g := sg.g
+	loc := g.loc[n.Country]
+	p := &resident{
+		loc: loc, tz: n.TimeZone, city: n, work: egress, workFrom: 8, workTo: 18, workShare: 0.9,
+		workDevs: []device{desk}, workDevShare: 0.85, perDay: r.uniform(1.2, 2.5), activeP: r.uniform(0.5, 0.85),
+	}
+	p.devs = []device{phoneOf(r, loc, 1)}
+	if res := g.inCity(Residential, n.City); len(res) > 0 {
+		rn := pick(r, res)
+		p.home = g.homeSpot(r, rn, randomHost(r, rn))
+	}
+	p.cell = sg.carrierNear(r, n)
+	s.live(p, g.cfg.Start, g.end, nil)
+	s.flush()
 }
 
 // establishedSigner makes the k-th established account of a place.

@@ -22,6 +22,7 @@ func loginSmall(seed int64) Config {
 			{ID: "it", Type: ITWorkerFarm, Start: start.Add(50 * time.Hour), Accounts: 30, Spread: 5 * 24 * time.Hour},
 			{ID: "sw", Type: SlowWave, Start: start.Add(time.Hour), Accounts: 20, Spread: 10 * 24 * time.Hour},
 			{ID: "lf", Type: LaptopFarm, Start: start.Add(150 * time.Hour), Accounts: 12, Spread: 3 * 24 * time.Hour},
+			{ID: "op", Type: Operation, Start: start.Add(30 * time.Hour), Accounts: 40, Spread: 8 * 24 * time.Hour},
 		},
 	}
 }

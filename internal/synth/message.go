@@ -16,8 +16,9 @@ import (
 // With Config.Messages, accounts send mail after their signup: genuine
 // people write to friends and family, a few apply for jobs, some forward
 // what is going round (memes, a school newsletter, a chain letter);
-// IT-worker personas spray applications carrying their operation's few
-// résumés, lightly edited copies of a few faces and one cover letter;
+// IT-worker personas (and each team of a large operation) spray
+// applications carrying their operation's few résumés, lightly edited
+// copies of a few faces and one cover letter;
 // bot and slow waves send templated spam. Established accounts (older than
 // the scenario) send too, and carry most of the popular content, as on a
 // real platform. Every account draws from a random stream named after it
@@ -31,6 +32,9 @@ type mailer struct {
 	objs      *Objects
 	companies []company
 	popular   []*popularItem
+	// viral is what the viral-attachment look-alikes pass on (none in a
+	// scenario without look-alikes).
+	viral []*popularItem
 	// albums are the photos a family's members share, by family.
 	albums map[*group][]attachment
 }
@@ -41,6 +45,9 @@ type mailer struct {
 func (g *gen) messages() {
 	m := &mailer{g: g, objs: newObjects(), companies: companies(), albums: map[*group][]attachment{}}
 	m.popular = m.popularItems()
+	if g.cfg.Days >= lookAlikeDays {
+		m.viral = m.viralItems()
+	}
 	byCampaign := map[string][]record{}
 	for i := range g.signups {
 		rec := g.out[i] // a copy: g.out grows below
@@ -59,6 +66,15 @@ func (g *gen) messages() {
 			m.applications(k, accts)
 		case SlowWave:
 			m.slowWave(k, accts)
+		case Operation:
+			byTeam := make([][]record, len(k.teams))
+			for _, rec := range accts {
+				i := k.members[rec.label.AccountID].team
+				byTeam[i] = append(byTeam[i], rec)
+			}
+			for i, tk := range k.teams {
+				m.applications(tk, byTeam[i])
+			}
 		}
 	}
 	m.established()

@@ -48,13 +48,14 @@ func (m *mailer) operation(c Campaign, accts []record) *operation {
 	return op
 }
 
-// applications adds the job applications of an IT-worker operation's or a
-// laptop farm's personas: for days after signup, a few a day, each to
-// several firms (tens of domains a day), with one of the operation's
-// résumés, an edit of one of its faces and its cover letter. An IT-worker
-// operation sends through its VPN exits, servers and proxies, mostly on
-// its operators' clock (the Date offset of their own zone); a laptop farm
-// from the facilitator's line, on the farm's American clock.
+// applications adds the job applications of the personas of an IT-worker
+// operation, a laptop farm or a team of a large operation: for days after
+// signup, a few a day, each to several firms (tens of domains a day), with
+// one of the operation's résumés, an edit of one of its faces and its
+// cover letter. An IT-worker operation (or team) sends through its VPN
+// exits, servers and proxies, mostly on its operators' clock (the Date
+// offset of their own zone); a laptop farm from the facilitator's line, on
+// the farm's American clock.
 func (m *mailer) applications(k *kit, accts []record) {
 	g := m.g
 	if k == nil || len(accts) == 0 {
@@ -100,14 +101,7 @@ func (m *mailer) applications(k *kit, accts []record) {
 			if r.chance(0.2) {
 				c.zone = su.Timezone // the operator set the machine's clock to the persona's zone
 			}
-			switch ws := []float64{float64(len(k.vpnExits)) * 2, float64(len(k.servers)), float64(min(len(k.proxies), 1))}; r.weighted(ws...) {
-			case 0:
-				c.ip = k.vpnExits.pick(r)
-			case 1:
-				c.ip = k.servers.pick(r)
-			default:
-				c.ip = randomHost(r, pick(r, k.proxies))
-			}
+			c.ip = k.exits.pick(r, []float64{float64(len(k.exits.vpn)) * 2, float64(len(k.exits.servers)), float64(min(len(k.exits.proxies), 1))})
 			return c
 		}
 		o := m.outbox(r, sender{label: rec.label, from: mail.Address{Name: su.DisplayName, Address: su.Address}, after: rec.ev.Time.Add(time.Minute)})

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/mail"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/event"
@@ -17,6 +18,7 @@ var sendShare = map[string]float64{
 	"home": 0.36, "mobile-cgnat": 0.32, "campus": 0.5, "campus-lab": 0.45, "office": 0.5, "office-batch": 0.6,
 	"family-device": 0.5, "commercial-vpn": 0.4, "traveller": 0.45, "expat": 0.5, "internet-cafe": 0.3,
 	"second-account": 0.3, "corporate-proxy": 0.5, "tor-user": 0.3,
+	viralAttachment: 1, // they opened the mailbox to pass something on
 }
 
 const defaultSendShare = 0.36
@@ -133,6 +135,12 @@ func (m *mailer) genuine(rec record) {
 	if r.chance(forwarderShare) {
 		for range r.between(1, 2) {
 			m.forward(r, o, loc, pickPopular(r, m.popular), after, clientAt)
+		}
+	}
+	if l.Kind == viralAttachment && len(m.viral) > 0 {
+		it := pickPopular(r, m.viral)
+		for range r.between(1, 3) {
+			m.forward(r, o, loc, it, after, clientAt)
 		}
 	}
 	o.flush()
@@ -331,6 +339,40 @@ func (m *mailer) popularItems() []*popularItem {
 	return items
 }
 
+// viralItems draws what is going round when the scenario starts, widely
+// enough that people open a mailbox to pass it on: a picture everyone
+// sends, and a charity run's flyer.
+func (m *mailer) viralItems() []*popularItem {
+	g := m.g
+	r := newRNG(g.cfg.Seed, "message/viral")
+	onset := func() time.Time { return g.cfg.Start.Add(-time.Duration(r.between(0, 5)) * 24 * time.Hour) }
+	pic := scenePic(r.u64())
+	meme := &popularItem{
+		subject: "you have to see this",
+		origin:  "Meme Central <memes@social.example>",
+		pic:     &pic,
+		orig:    pic.original(r.between(80, 90)),
+		onset:   onset(),
+		delay:   time.Duration(r.between(12, 48)) * time.Hour,
+		reach:   r.uniform(0.2, 0.5),
+		weight:  2,
+	}
+	run := pick(r, []string{"Riverside 5K Fun Run", "Spring Charity Walk", "Community Fun Run for the Food Bank"})
+	lines := []string{run, "", "Saturday morning, 9am at the park gates", "All ages welcome - walk, jog or run!",
+		"Entry by donation, every penny goes to charity", "Please share this flyer with friends and family"}
+	flyer := &popularItem{
+		subject: run + " - please share",
+		text:    "Hi all,\n\nPlease share the attached flyer far and wide!\n\nThank you\n",
+		origin:  "Run Committee <committee@funrun.example>",
+		doc:     &attachment{name: "Flyer.pdf", ctype: "application/pdf", data: pdfBlob(r.u64(), run, lines, r.between(20000, 40000))},
+		onset:   onset(),
+		delay:   time.Duration(r.between(24, 72)) * time.Hour,
+		reach:   r.uniform(0.2, 0.5),
+		weight:  1,
+	}
+	return []*popularItem{meme, flyer}
+}
+
 func pickPopular(r *rng, items []*popularItem) *popularItem {
 	ws := make([]float64, len(items))
 	for i, it := range items {
@@ -380,44 +422,58 @@ func (m *mailer) forward(r *rng, o *outbox, loc *locale, it *popularItem, after 
 // established adds the messages of accounts older than the scenario: their
 // own mail and most of the popular content's forwards, so that what many
 // old accounts carry is known to be popular. Their number grows with the
-// scenario's genuine signups.
+// scenario's genuine signups. What goes viral (in a scenario with
+// look-alikes) is carried by half as many more, who forward the rest too.
 func (m *mailer) established() {
 	g := m.g
 	n := min(max(g.cfg.GenuinePerDay/2, 30), 600)
 	for k := range n {
-		id := g.streamAccountID("established/mail", uint64(k))
-		g.established = append(g.established, id)
-		r := newRNG(g.cfg.Seed, "message/"+id)
-		loc := g.pickLocale(r)
-		role := Residential
-		if r.chance(0.3) {
-			role = Mobile
-		}
-		net := g.homeNetwork(r, role, loc.country)
-		ip := randomHost(r, net)
-		p := newPerson(r, loc, 25, 80, g.year)
-		addr := m.establishedAddress(r, p)
-		ipAt := func(time.Time) netip.Addr { return ip }
-		switch {
-		case ip.Is6():
-			pfx := netip.PrefixFrom(ip, 64).Masked()
-			ipAt = func(time.Time) netip.Addr { return v6In(pfx, 0, r.u64()) }
-		case role == Mobile:
-			ipAt = func(time.Time) netip.Addr { return g.pooled(r, net) }
-		}
-		program := mailProgram(r)
-		zone := net.TimeZone
-		clientAt := func(t time.Time) mailClient { return mailClient{ip: ipAt(t), zone: zone, mailer: program} }
-		display := p.displayName(r)
-		o := m.outbox(r, sender{label: Label{AccountID: id, Kind: Established}, from: mail.Address{Name: display, Address: addr}, after: g.cfg.Start})
-		m.personal(r, o, loc, displayFirst(display), 4, g.cfg.Start, zone, clientAt, nil)
-		for _, it := range m.popular {
-			if r.chance(it.reach) {
-				m.forward(r, o, loc, it, g.cfg.Start, clientAt)
-			}
-		}
-		o.flush()
+		m.establishedSender("established/mail", k, m.popular)
 	}
+	if len(m.viral) > 0 {
+		items := slices.Concat(m.popular, m.viral)
+		for k := range n / 2 {
+			m.establishedSender("established/viral-mail", k, items)
+		}
+	}
+}
+
+// establishedSender adds the messages of the k-th established account of
+// a stream: its own mail, and forwards of each of items it is reached by.
+func (m *mailer) establishedSender(stream string, k int, items []*popularItem) {
+	g := m.g
+	id := g.streamAccountID(stream, uint64(k))
+	g.established = append(g.established, id)
+	r := newRNG(g.cfg.Seed, "message/"+id)
+	loc := g.pickLocale(r)
+	role := Residential
+	if r.chance(0.3) {
+		role = Mobile
+	}
+	net := g.homeNetwork(r, role, loc.country)
+	ip := randomHost(r, net)
+	p := newPerson(r, loc, 25, 80, g.year)
+	addr := m.establishedAddress(r, p)
+	ipAt := func(time.Time) netip.Addr { return ip }
+	switch {
+	case ip.Is6():
+		pfx := netip.PrefixFrom(ip, 64).Masked()
+		ipAt = func(time.Time) netip.Addr { return v6In(pfx, 0, r.u64()) }
+	case role == Mobile:
+		ipAt = func(time.Time) netip.Addr { return g.pooled(r, net) }
+	}
+	program := mailProgram(r)
+	zone := net.TimeZone
+	clientAt := func(t time.Time) mailClient { return mailClient{ip: ipAt(t), zone: zone, mailer: program} }
+	display := p.displayName(r)
+	o := m.outbox(r, sender{label: Label{AccountID: id, Kind: Established}, from: mail.Address{Name: display, Address: addr}, after: g.cfg.Start})
+	m.personal(r, o, loc, displayFirst(display), 4, g.cfg.Start, zone, clientAt, nil)
+	for _, it := range items {
+		if r.chance(it.reach) {
+			m.forward(r, o, loc, it, g.cfg.Start, clientAt)
+		}
+	}
+	o.flush()
 }
 
 // establishedAddress is an old mailbox's address, unlike any other.

@@ -27,8 +27,8 @@ type Label struct {
 	// Kind is the genuine subtype ("home", "mobile-cgnat", "campus-lab",
 	// "family-device", "commercial-vpn", "traveller", "expat", …; see
 	// GenuineKinds) or the campaign type ("bot-wave", "it-worker-farm",
-	// "slow-wave", "laptop-farm"). An account's sign-ins carry no label of
-	// their own: they are the account's.
+	// "slow-wave", "laptop-farm", "operation"). An account's sign-ins carry
+	// no label of their own: they are the account's.
 	Kind string `json:"kind"`
 }
 
@@ -40,7 +40,9 @@ type Config struct {
 	// Start for Days whole days.
 	Start time.Time
 	Days  int
-	// GenuinePerDay is the average number of genuine signups a day.
+	// GenuinePerDay is the average number of genuine signups a day, but
+	// for the second accounts and look-alikes (GenuineKinds) that come on
+	// top, a few in a hundred.
 	GenuinePerDay int
 	// Campaigns are the abusive campaigns mixed in. Each must lie within the
 	// span; start them after a few days so that baselines exist.
@@ -79,16 +81,27 @@ const (
 	ITWorkerFarm = "it-worker-farm"
 	SlowWave     = "slow-wave"
 	LaptopFarm   = "laptop-farm"
+	// Operation is a state's operation placing fake remote IT workers:
+	// thousands of personas made over weeks by several teams, each tied to
+	// others of its team by a machine, a recovery contact or a laptop farm
+	// (operation.go).
+	Operation = "operation"
 )
 
 // CampaignTypes lists the campaign types Generate knows.
-func CampaignTypes() []string { return []string{BotWave, ITWorkerFarm, SlowWave, LaptopFarm} }
+func CampaignTypes() []string {
+	return []string{BotWave, ITWorkerFarm, SlowWave, LaptopFarm, Operation}
+}
 
-// GenuineKinds lists the kinds of genuine account Generate produces.
+// GenuineKinds lists the kinds of genuine account Generate produces. The
+// look-alikes ("family-recovery", "office-old-browser", "school-domain",
+// "viral-attachment": genuine accounts tied to each other as a campaign's
+// are) come in scenarios of a week or more.
 func GenuineKinds() []string {
 	return []string{
 		"home", "mobile-cgnat", "campus", "campus-lab", "office", "office-batch", "family-device",
 		"commercial-vpn", "traveller", "expat", "internet-cafe", "second-account", "corporate-proxy", "tor-user",
+		familyRecovery, officeOldBrowser, schoolDomain, viralAttachment,
 		Established,
 	}
 }
@@ -124,8 +137,9 @@ func Demo() Config {
 }
 
 // Backtest is the larger, harder scenario detection is measured on: thirty
-// days, tens of thousands of genuine signups with their hard cases, and
-// several campaigns of every type, of different sizes, speeds and tooling.
+// days, tens of thousands of genuine signups with their hard cases and
+// look-alikes, several campaigns of each type, of different sizes, speeds
+// and tooling, and one large operation of thousands of personas.
 // Its signups only: abusectl backtest and mkscenarios set Logins for the
 // accounts' sign-ins, and benchmarks that replay signups read it as is.
 func Backtest() Config {
@@ -154,6 +168,7 @@ func Backtest() Config {
 			{ID: "slowwave-3", Type: SlowWave, Start: day(16), Accounts: 220, Spread: 12 * 24 * h},
 			{ID: "laptopfarm-1", Type: LaptopFarm, Start: day(6.3), Accounts: 12, Spread: 3 * 24 * h},
 			{ID: "laptopfarm-2", Type: LaptopFarm, Start: day(19.6), Accounts: 14, Spread: 4 * 24 * h},
+			{ID: "operation-1", Type: Operation, Start: day(2.1), Accounts: 3000, Spread: 24 * 24 * h},
 		},
 	}
 }
@@ -243,9 +258,12 @@ func GenerateAll(cfg Config) ([]event.Event, []Label, *Objects, error) {
 			g.slowWave(c, nth[c.Type])
 		case LaptopFarm:
 			g.laptopFarm(c)
+		case Operation:
+			g.largeOperation(c)
 		}
 		nth[c.Type]++
 	}
+	g.lookAlikes()
 	if cfg.Logins {
 		g.logins()
 	}
@@ -313,6 +331,12 @@ type gen struct {
 	objects *Objects
 	// scratch is the sign-ins of the account being generated, reused.
 	scratch []signin
+	// idStream, if set, is the stream the ids of the signups emitted now
+	// come from, rather than nAcc and nEvt: the look-alikes', so that the
+	// campaigns emitted before them change none of their ids. nStreamAcc
+	// and nStreamEvt count the ids it gave.
+	idStream               string
+	nStreamAcc, nStreamEvt uint64
 }
 
 func newGen(cfg Config) *gen {
@@ -459,6 +483,10 @@ func v6In(p netip.Prefix, subnet, iid uint64) netip.Addr {
 // accountID returns a fresh account id: "acc-" and ten Crockford base32
 // characters of a hash of the seed and a counter.
 func (g *gen) accountID() string {
+	if g.idStream != "" {
+		g.nStreamAcc++
+		return g.streamAccountID(g.idStream, g.nStreamAcc)
+	}
 	for {
 		g.nAcc++
 		id := accountIDOf(hash64(g.cfg.Seed, "account", g.nAcc))
@@ -494,8 +522,12 @@ func accountIDOf(h uint64) string {
 // eventID returns a fresh UUID-shaped (version 4) event id derived from the
 // seed.
 func (g *gen) eventID() string {
-	g.nEvt++
-	return uuidOf(hash64(g.cfg.Seed, "event-hi", g.nEvt), hash64(g.cfg.Seed, "event-lo", g.nEvt))
+	stream, n := "event", &g.nEvt
+	if g.idStream != "" {
+		stream, n = g.idStream+"/event", &g.nStreamEvt
+	}
+	*n++
+	return uuidOf(hash64(g.cfg.Seed, stream+"-hi", *n), hash64(g.cfg.Seed, stream+"-lo", *n))
 }
 
 // uuidOf formats 128 random bits as a version 4 UUID.

@@ -82,6 +82,7 @@ func small(seed int64) Config {
 			{ID: "it", Type: ITWorkerFarm, Start: start.Add(20 * time.Hour), Accounts: 20, Spread: 24 * time.Hour},
 			{ID: "sw", Type: SlowWave, Start: start.Add(time.Hour), Accounts: 20, Spread: 40 * time.Hour},
 			{ID: "lf", Type: LaptopFarm, Start: start.Add(12 * time.Hour), Accounts: 10, Spread: 30 * time.Hour},
+			{ID: "op", Type: Operation, Start: start.Add(6 * time.Hour), Accounts: 40, Spread: 36 * time.Hour},
 		},
 	}
 }
@@ -528,10 +529,10 @@ func TestFarmUsername(t *testing.T) {
 }
 
 func BenchmarkBacktest(b *testing.B) {
-	for _, logins := range []bool{false, true} {
-		b.Run(fmt.Sprintf("logins=%v", logins), func(b *testing.B) {
+	for _, with := range [][2]bool{{false, false}, {true, false}, {true, true}} {
+		b.Run(fmt.Sprintf("logins=%v,messages=%v", with[0], with[1]), func(b *testing.B) {
 			cfg := Backtest()
-			cfg.Logins = logins
+			cfg.Logins, cfg.Messages = with[0], with[1]
 			for b.Loop() {
 				if _, _, err := Generate(cfg); err != nil {
 					b.Fatal(err)
