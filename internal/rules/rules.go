@@ -48,6 +48,12 @@ var defaultMessageRules []byte
 // over signal.NewLoginCatalog.
 func DefaultLoginSource() []byte { return bytes.Clone(defaultLoginRules) }
 
+//go:embed cluster.yaml
+var defaultClusterRules []byte
+
+// DefaultClusterSource returns the embedded default cluster rules file.
+func DefaultClusterSource() []byte { return bytes.Clone(defaultClusterRules) }
+
 // DefaultMessageSource returns the embedded default message rules file,
 // written over signal.NewMessageCatalog.
 func DefaultMessageSource() []byte { return bytes.Clone(defaultMessageRules) }
@@ -86,6 +92,9 @@ type file struct {
 	// MessageRules are the rules of outbound messages, over the message
 	// signals; a file without them gets the embedded default message rules.
 	MessageRules []Rule `yaml:"message_rules,omitempty"`
+	// ClusterRules judge campaign clusters, over the cluster signals; a
+	// file without them gets the embedded default cluster rules.
+	ClusterRules []Rule `yaml:"cluster_rules,omitempty"`
 }
 
 // Rule is one rule as written in a rules file.
@@ -135,6 +144,12 @@ func ParseLogin(src []byte, cat *signal.Catalog) (*Set, error) {
 // catalog (signal.NewMessageCatalog), as ParseLogin does login_rules.
 func ParseMessage(src []byte, cat *signal.Catalog) (*Set, error) {
 	return parseSection(src, cat, "message_rules", defaultMessageRules, func(f file) []Rule { return f.MessageRules })
+}
+
+// ParseCluster compiles a rules file's cluster_rules against the cluster
+// catalog (signal.NewClusterCatalog), as ParseLogin does login_rules.
+func ParseCluster(src []byte, cat *signal.Catalog) (*Set, error) {
+	return parseSection(src, cat, "cluster_rules", defaultClusterRules, func(f file) []Rule { return f.ClusterRules })
 }
 
 // parseSection compiles one kind's section of a rules file; a file without
