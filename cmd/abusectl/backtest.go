@@ -47,6 +47,7 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	logins := fs.Bool("logins", true, "with --scenario backtest: the accounts' sign-ins too (false: signups only, as before login scoring)")
 	messages := fs.Bool("messages", true, "with --scenario backtest: the accounts' outbound messages too (false: as before message scoring)")
 	objectsDir := fs.String("objects", "", "with FILE: folder of its Mailbox Message Sent objects (DIR/BUCKET/KEY)")
+	keep := fs.String("db", "", "keep the replay's embedded store in this new file, to read its queue and clusters (abusectl cluster show --db FILE)")
 	explain := fs.Int("explain", 0, "list up to N genuine accounts queued and N campaign accounts missed, with their reasons")
 	// README and usage put --labels after FILE.
 	if err := parseAnywhere(fs, args); err != nil {
@@ -95,6 +96,13 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	defer os.RemoveAll(dir)
 	sf := storeFlags{kind: "embedded", db: filepath.Join(dir, "backtest.db")}
+	if *keep != "" {
+		// A store of its own, kept for abusectl cluster show and queue.
+		if _, err := os.Stat(*keep); err == nil {
+			return fmt.Errorf("%w: --db %s: already exists; the backtest writes a new store", errUsage, *keep)
+		}
+		sf.db = *keep
+	}
 	st, closeStore, err := sf.open(ctx, true)
 	if err != nil {
 		return err
@@ -139,6 +147,9 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		}
 	}
 	flush()
+	if err := finishClusters(ctx, sc.Pipeline, st, labs, verdicts); err != nil {
+		return err
+	}
 
 	rep := evaluate(labs, verdicts, signedIn)
 	rep.Events = t.read
@@ -434,4 +445,47 @@ func explainCases(w io.Writer, labs []synth.Label, verdicts map[string]verdictOf
 			fmt.Fprintf(w, "  %s [%s %s] %d: %s\n", Escape(l.AccountID), Escape(l.Campaign), Escape(l.Kind), v.score, escapeAll(v.detail))
 		}
 	}
+}
+
+// finishClusters ends the replay's cluster sweeps (in a deployment, the
+// next batches do) and counts, for every labelled account, what its queue
+// item says: a cluster's judgement queues members after their own events
+// were scored, the first ones of a wave included.
+func finishClusters(ctx context.Context, p *pipeline.Pipeline, st store, labs []synth.Label, verdicts map[string]verdictOf) error {
+	for {
+		left, err := p.Sweep(ctx, 5000)
+		if err != nil {
+			return fmt.Errorf("cluster sweep: %w", err)
+		}
+		if left == 0 {
+			break
+		}
+	}
+	const chunk = 500
+	for start := 0; start < len(labs); start += chunk {
+		ids := make([]string, 0, chunk)
+		for _, l := range labs[start:min(len(labs), start+chunk)] {
+			ids = append(ids, l.AccountID)
+		}
+		items, err := st.QueueItems(ctx, ids)
+		if err != nil {
+			return fmt.Errorf("read queue: %w", err)
+		}
+		for id, it := range items {
+			if it.ClusterID == "" {
+				continue
+			}
+			v := verdicts[id]
+			verdict := pipeline.Verdict(it.Action)
+			if rank(verdict) > rank(v.verdict) || v.verdict == "" {
+				v = verdictOf{verdict: verdict, score: it.Score}
+				for _, reason := range it.Reasons {
+					v.rules = append(v.rules, reason.Rule)
+					v.detail = append(v.detail, fmt.Sprintf("%s(%+d): %s", reason.Rule, reason.Points, reason.Detail))
+				}
+				verdicts[id] = v
+			}
+		}
+	}
+	return nil
 }

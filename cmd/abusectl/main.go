@@ -33,6 +33,7 @@ Usage:
   abusectl rules check [FILE] [--format json|table]  compile and type-check a rules file (default: the embedded rules)
   abusectl rules show [--kind signup|login]  print the embedded rules
   abusectl state show KIND VALUE             the windows, baseline and recent accounts behind a count (KIND login: an account's login history)
+  abusectl cluster show ACCOUNT|CLUSTER [--json] [--limit N]  a campaign cluster: its root, judgement, link kinds and members by join time
   abusectl --version                         the module version and VCS revision of this build
 
 Queue commands open an existing store (--db FILE, default abusectl.db; "make
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdRules(args[1:], stdout, stderr)
 	case "state":
 		err = cmdState(ctx, args[1:], stdout, stderr, getenv)
+	case "cluster":
+		err = cmdCluster(ctx, args[1:], stdout, stderr, getenv)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

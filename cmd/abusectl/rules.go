@@ -28,7 +28,7 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&format, "format", "json", "json (one JSON object a line) or table (for people)")
 	}
 	if sub != "check" {
-		fs.StringVar(&kind, "kind", "signup", "signup, login or message: the signals (and default rules) of that event kind")
+		fs.StringVar(&kind, "kind", "signup", "signup, login, message or cluster: the signals (and default rules) of that kind")
 	}
 	if err := parseAnywhere(fs, args[1:]); err != nil {
 		return err
@@ -36,8 +36,8 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 	if format != "json" && format != "table" {
 		return fmt.Errorf("%w: --format %q: want json or table", errUsage, format)
 	}
-	if kind != "signup" && kind != "login" && kind != "message" {
-		return fmt.Errorf("%w: --kind %q: want signup, login or message", errUsage, kind)
+	if kind != "signup" && kind != "login" && kind != "message" && kind != "cluster" {
+		return fmt.Errorf("%w: --kind %q: want signup, login, message or cluster", errUsage, kind)
 	}
 	if most := map[string]int{"check": 1}[sub]; fs.NArg() > most {
 		return fmt.Errorf("%w: rules %s takes at most %d argument(s), got %d", errUsage, sub, most, fs.NArg())
@@ -48,6 +48,8 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 		cat = signal.NewLoginCatalog()
 	case "message":
 		cat = signal.NewMessageCatalog()
+	case "cluster":
+		cat = signal.NewClusterCatalog()
 	}
 	switch sub {
 	case "signals":
@@ -72,6 +74,8 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 			src = rules.DefaultLoginSource()
 		case "message":
 			src = rules.DefaultMessageSource()
+		case "cluster":
+			src = rules.DefaultClusterSource()
 		}
 		_, err := stdout.Write(src)
 		return err
@@ -97,11 +101,17 @@ func cmdRules(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		view := checkView{File: name, Rules: len(rs.Rules()), LoginRules: len(lrs.Rules()), MessageRules: len(mrs.Rules()), Version: rs.Version()}
+		crs, err := rules.ParseCluster(src, signal.NewClusterCatalog())
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		view := checkView{File: name, Rules: len(rs.Rules()), LoginRules: len(lrs.Rules()), MessageRules: len(mrs.Rules()),
+			ClusterRules: len(crs.Rules()), Version: rs.Version()}
 		if format == "json" {
 			return WriteJSON(stdout, view, "")
 		}
-		fmt.Fprintf(stdout, "%s: %d rules, %d login rules, %d message rules, version %s\n", Escape(name), view.Rules, view.LoginRules, view.MessageRules, view.Version)
+		fmt.Fprintf(stdout, "%s: %d rules, %d login rules, %d message rules, %d cluster rules, version %s\n",
+			Escape(name), view.Rules, view.LoginRules, view.MessageRules, view.ClusterRules, view.Version)
 		return nil
 	}
 }
@@ -119,5 +129,6 @@ type checkView struct {
 	Rules        int    `json:"rules"`
 	LoginRules   int    `json:"loginRules"`
 	MessageRules int    `json:"messageRules"`
+	ClusterRules int    `json:"clusterRules"`
 	Version      string `json:"version"`
 }

@@ -123,6 +123,7 @@ type scanFlags struct {
 	review, suspend int
 	shadow          bool
 	batch           int
+	clusters        bool
 }
 
 func (f *scanFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -134,6 +135,7 @@ func (f *scanFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&f.suspend, "suspend", 0, "suspend threshold (default $SUSPEND_THRESHOLD or 80)")
 	fs.BoolVar(&f.shadow, "shadow", false, "shadow mode: score and report, write nothing to the queue")
 	fs.IntVar(&f.batch, "batch", 500, "events per batch (the functions use the trigger's batch)")
+	fs.BoolVar(&f.clusters, "clusters", true, "link accounts into campaign clusters and judge them (false: each account on its own events, to compare)")
 }
 
 // devHashKey is used when no key is configured: fine for local trials, and
@@ -153,6 +155,7 @@ func (f *scanFlags) build(st store, getenv func(string) string, stderr io.Writer
 		return nil, err
 	}
 	cfg.GeoCityDB, cfg.GeoASNDB, cfg.GeoAnonDB = f.city, f.asn, f.anon
+	cfg.NoClusters = !f.clusters
 	if f.review > 0 {
 		cfg.Policy.Review = f.review
 	}

@@ -29,6 +29,9 @@ type Config struct {
 	// RulesSource: "" (embedded), a path, s3://bucket/key or ssm:/name.
 	RulesSource string
 	Policy      decision.Policy
+	// NoClusters turns campaign clustering off (abusectl --clusters=false,
+	// to compare; the functions always cluster).
+	NoClusters bool
 
 	// HashKeyParam names the SSM SecureString holding the key for hashing
 	// personal values; HashKey gives the key directly (local runs only),

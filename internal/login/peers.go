@@ -83,6 +83,9 @@ type Farm struct {
 	Young  int     // young members among them
 	Usual  float64 // accounts that joined per window in the set's earlier history
 	Is     bool
+	// Peers are the young members that came back within the window, when
+	// the set is a farm: the accounts it links.
+	Peers []string
 }
 
 // Judge says whether the set looks like a farm on day: at least need young
@@ -118,6 +121,13 @@ func (p *Peers) Judge(day int32, need int, set Settings) Farm {
 		f.Usual = float64(earlier) / max(float64(from-p.First)/float64(window), 1)
 	}
 	f.Is = f.Recent >= need && float64(f.Recent) > set.Baseline*f.Usual && 2*f.Young > f.Seen
+	if f.Is {
+		for _, m := range p.Members {
+			if m.returning(from, day) {
+				f.Peers = append(f.Peers, m.Account)
+			}
+		}
+	}
 	return f
 }
 

@@ -129,6 +129,8 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	p.processLogins(ctx, lws, results)
 	// Messages last: they are judged against the signup records.
 	p.processMessages(ctx, mws, results)
+	// Then a little of the sweeps of clusters whose verdict rose.
+	p.sweepClusters(ctx)
 	return results
 }
 
@@ -185,6 +187,7 @@ func (a *attempt) run(ctx context.Context, ws []*work) {
 	defer a.release(ctx, live)
 	held = a.writeKeys(ctx, held, records)
 	held = a.writeQueue(ctx, held)
+	held = a.linkSignups(ctx, held, records)
 	held = a.writeAccounts(ctx, held)
 	a.complete(ctx, held)
 	for _, w := range held {

@@ -119,6 +119,10 @@ func newPipelineAt(t testing.TB, st pipeline.Store, now func() time.Time) *pipel
 		GeoASNDB:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
 		GeoAnonDB: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
 		Policy:    decision.DefaultPolicy(),
+		// The per-event paths are tested on their own: a cluster's
+		// judgement depends on how events fell into batches, and
+		// cluster_test.go holds it to its own invariants.
+		NoClusters: true,
 	}
 	sc, err := setup.Build(cfg, st, nil, nil, []byte(testHashKey), nil, setup.Clock{Now: now})
 	if err != nil {

@@ -48,7 +48,7 @@ func (p *Pipeline) decide(ctx context.Context, w *work) decided {
 	}
 	d := decided{Verdict: p.c.Policy.Decide(score, reasons), Score: score, Reasons: reasons, Rules: p.c.Rules.Version()}
 	if _, ok := d.Verdict.Action(); ok {
-		d.Cluster = cluster(w)
+		d.Cluster = sharedKey(w)
 	}
 	return d
 }
@@ -57,9 +57,9 @@ func (p *Pipeline) decide(ctx context.Context, w *work) decided {
 // first; an ASN links too many strangers to name a campaign.
 var clusterKinds = []window.Kind{window.Device, window.RecoveryPhone, window.RecoveryEmail, window.IP, window.Template, window.Prefix}
 
-// cluster names the shared attribute that links the account to the most
+// sharedKey names the shared attribute that links the account to the most
 // other recent signups, if any links at least three.
-func cluster(w *work) *queue.Cluster {
+func sharedKey(w *work) *queue.Cluster {
 	var best *queue.Cluster
 	for _, kind := range clusterKinds {
 		for i, k := range w.keys {

@@ -95,6 +95,7 @@ func (p *Pipeline) processLogins(ctx context.Context, lws []*loginWork, results 
 		w.dec = p.decideLogin(ctx, w)
 	})
 	b.raise(ctx)
+	b.joinClusters(ctx)
 	b.writeStates(ctx)
 	b.report(ctx)
 }

@@ -154,6 +154,7 @@ func (p *Pipeline) processMessages(ctx context.Context, mws []*messageWork, resu
 		}
 	}
 	b.raise(ctx)
+	b.joinClusters(ctx)
 	b.writeHistories(ctx)
 	b.report(ctx)
 }

@@ -58,6 +58,8 @@ func newMessagePipeline(t testing.TB, st pipeline.Store, objs pipeline.Objects) 
 		GeoASNDB:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
 		GeoAnonDB: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
 		Policy:    decision.DefaultPolicy(),
+		// As in newPipelineAt: cluster_test.go tests clustering.
+		NoClusters: true,
 	}
 	sc, err := setup.Build(cfg, st, objs, nil, []byte(testHashKey), nil, setup.Clock{Now: func() time.Time { return now }})
 	if err != nil {

@@ -122,6 +122,13 @@ type Config struct {
 	MessageCatalog *signal.Catalog
 	Outbound       outbound.Settings
 	Mail           mail.Limits
+	// ClusterRules judge campaign clusters, over ClusterCatalog; nil: the
+	// default cluster rules. NoClusters turns clustering off: no links are
+	// kept, no cluster is judged (for cost comparisons, and for a
+	// deployment that wants its events judged one by one).
+	ClusterRules   *rules.Set
+	ClusterCatalog *signal.Catalog
+	NoClusters     bool
 	Policy         decision.Policy
 	Hasher         *keyhash.Hasher
 	// Logger receives one line per verdict above allow (and per rule
@@ -190,6 +197,16 @@ func New(c Config) (*Pipeline, error) {
 		c.MessageRules = rs
 	} else if c.MessageCatalog == nil {
 		errs = append(errs, errors.New("message rules without their catalog"))
+	}
+	if c.ClusterRules == nil {
+		c.ClusterCatalog = signal.NewClusterCatalog()
+		rs, err := rules.ParseCluster(rules.DefaultClusterSource(), c.ClusterCatalog)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("default cluster rules: %w", err))
+		}
+		c.ClusterRules = rs
+	} else if c.ClusterCatalog == nil {
+		errs = append(errs, errors.New("cluster rules without their catalog"))
 	}
 	if c.Outbound == (outbound.Settings{}) {
 		c.Outbound = outbound.DefaultSettings()

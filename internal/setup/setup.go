@@ -96,6 +96,11 @@ func Build(cfg config.Config, store pipeline.Store, objects pipeline.Objects, ru
 	if err != nil {
 		errs = append(errs, err)
 	}
+	clusterCat := signal.NewClusterCatalog()
+	crs, err := rules.ParseCluster(rulesSrc, clusterCat)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	hasher, err := keyhash.New(hashKey)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("hash key: %w", err))
@@ -109,7 +114,8 @@ func Build(cfg config.Config, store pipeline.Store, objects pipeline.Objects, ru
 	p, err := pipeline.New(pipeline.Config{
 		Store: store, Objects: objects, Geo: g, GeoCity: cfg.GeoCityDB != "", GeoASN: cfg.GeoASNDB != "",
 		Extractor: signal.NewExtractor(cat, Names{model}, dom),
-		Rules:     rs, LoginRules: lrs, LoginCatalog: loginCat, MessageRules: mrs, MessageCatalog: msgCat, Policy: cfg.Policy, Hasher: hasher, Logger: log, Now: clock.Now,
+		Rules:     rs, LoginRules: lrs, LoginCatalog: loginCat, MessageRules: mrs, MessageCatalog: msgCat,
+		ClusterRules: crs, ClusterCatalog: clusterCat, NoClusters: cfg.NoClusters, Policy: cfg.Policy, Hasher: hasher, Logger: log, Now: clock.Now,
 		History: clock.History || clock.Now == nil,
 	})
 	if err != nil {
