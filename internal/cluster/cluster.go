@@ -56,25 +56,29 @@ const (
 	Attachment
 	Photo
 	Text
+	// DisposableDomain: gave a recovery address at one disposable mail
+	// domain (a public service: strangers share it too).
+	DisposableDomain
 	nKinds
 )
 
 var kindNames = [nKinds]string{
 	Device: "device", RecoveryEmail: "recovery-email", RecoveryPhone: "recovery-phone",
 	UsernameBurst: "username-burst", FarmAddress: "farm-address", FarmDevice: "farm-device",
-	Attachment: "attachment", Photo: "photo", Text: "text",
+	Attachment: "attachment", Photo: "photo", Text: "text", DisposableDomain: "disposable-domain",
 }
 
 var kindDocs = [nKinds]string{
-	Device:        "signed up on the same device id",
-	RecoveryEmail: "gave the same recovery address at signup",
-	RecoveryPhone: "gave the same recovery phone at signup",
-	UsernameBurst: "usernames of one shape signed up in a burst within the hour",
-	FarmAddress:   "new mailboxes signing in day after day from one address (laptop farm)",
-	FarmDevice:    "new mailboxes signing in day after day from one device",
-	Attachment:    "sent the same attachment, which established senders do not",
-	Photo:         "sent a near copy of the same image, which established senders do not",
-	Text:          "sent a near copy of the same text, which established senders do not",
+	Device:           "signed up on the same device id",
+	RecoveryEmail:    "gave the same recovery address at signup",
+	RecoveryPhone:    "gave the same recovery phone at signup",
+	UsernameBurst:    "usernames of one shape signed up in a burst within the hour",
+	FarmAddress:      "new mailboxes signing in day after day from one address (laptop farm)",
+	FarmDevice:       "new mailboxes signing in day after day from one device",
+	Attachment:       "sent the same attachment, which established senders do not",
+	Photo:            "sent a near copy of the same image, which established senders do not",
+	Text:             "sent a near copy of the same text, which established senders do not",
+	DisposableDomain: "gave a recovery address at the same disposable mail domain",
 }
 
 func (k Kind) String() string {

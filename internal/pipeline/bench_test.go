@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -16,7 +17,9 @@ import (
 	"github.com/mailtrust/abusescan/internal/geo"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
+	"github.com/mailtrust/abusescan/internal/setup"
 	"github.com/mailtrust/abusescan/internal/synth"
+	"github.com/mailtrust/abusescan/internal/versioned"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -29,6 +32,12 @@ import (
 // background), and reports events per second.
 func BenchmarkReplay(b *testing.B) {
 	recs, _ := scenario(b, synth.Backtest())
+	for _, clusters := range []bool{false, true} {
+		b.Run(fmt.Sprintf("clusters=%v", clusters), func(b *testing.B) { replay(b, recs, clusters) })
+	}
+}
+
+func replay(b *testing.B, recs []pipeline.Record, clusters bool) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -39,7 +48,7 @@ func BenchmarkReplay(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p := newPipeline(b, st, decision.DefaultPolicy())
+		p := buildPipeline(b, st, nil, decision.DefaultPolicy(), setup.Clock{}, clusters)
 		b.StartTimer()
 		start := time.Now()
 		processAll(ctx, b, p, recs, 500)
@@ -113,8 +122,16 @@ func BenchmarkDynamoCost(b *testing.B) {
 			}}},
 	}
 	for _, m := range mixes {
-		b.Run(m.name, func(b *testing.B) {
-			recs, _ := scenario(b, m.cfg)
+		for _, clusters := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/clusters=%v", m.name, clusters), func(b *testing.B) { signupCost(b, m.cfg, clusters) })
+		}
+	}
+}
+
+func signupCost(b *testing.B, cfg synth.Config, clusters bool) {
+	{
+		{
+			recs, _ := scenario(b, cfg)
 			ctx := context.Background()
 			var reqs, wcu, rcu, iwcu float64
 			byCall := map[string]float64{}
@@ -122,7 +139,7 @@ func BenchmarkDynamoCost(b *testing.B) {
 				b.StopTimer()
 				st := dynamo.New(dynamotest.Client(b), dynamotest.Tables(b))
 				split := &costSplit{Store: st, wcu: map[string]float64{}}
-				p := newPipeline(b, split, decision.DefaultPolicy())
+				p := buildPipeline(b, split, nil, decision.DefaultPolicy(), setup.Clock{}, clusters)
 				b.StartTimer()
 				for _, r := range processAll(ctx, b, p, recs, 100) {
 					if r.Err != nil {
@@ -146,7 +163,7 @@ func BenchmarkDynamoCost(b *testing.B) {
 			for k, v := range byCall {
 				b.ReportMetric(v/n, k+"-WCU/signup")
 			}
-		})
+		}
 	}
 }
 
@@ -167,6 +184,13 @@ func (c *costSplit) measure(name string, f func()) {
 func (c *costSplit) UpdateKeys(ctx context.Context, ds []window.Delta) (errs []error) {
 	for _, d := range ds {
 		c.measure(string(d.Key.Kind()), func() { errs = append(errs, c.Store.UpdateKeys(ctx, []window.Delta{d})...) })
+	}
+	return errs
+}
+
+func (c *costSplit) PutRecords(ctx context.Context, ws []versioned.Write) (errs []error) {
+	for _, w := range ws {
+		c.measure(w.Key[:3], func() { errs = append(errs, c.Store.PutRecords(ctx, []versioned.Write{w})...) })
 	}
 	return errs
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/cluster"
+	"github.com/mailtrust/abusescan/internal/login"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/signal"
 	"github.com/mailtrust/abusescan/internal/versioned"
@@ -66,6 +67,20 @@ type linkObs struct {
 	strong  bool // asking for its suspension
 	links   []cluster.Link
 	fail    func(error)
+}
+
+// weak are the kinds of link a stranger may share with a campaign: a
+// resemblance, or a public service. A member that only they tie to a
+// cluster, and that its own events did not queue, is queued for review at
+// most, whatever the cluster's verdict: a person looks before it is
+// suspended.
+func weak(m cluster.Mask) bool {
+	for _, k := range m.Kinds() {
+		if !fuzzy[k] && k != cluster.DisposableDomain {
+			return false
+		}
+	}
+	return true
 }
 
 // fuzzy are the kinds of link made by resemblance rather than identity: a
@@ -542,7 +557,7 @@ func (b *linkBatch) apply(ctx context.Context, obs []*linkObs) error {
 			if it, ok := b.items[a]; ok && it.Status.Closed() {
 				continue // a person's decision stands
 			}
-			if r := b.p.clusterRaise(c.target, j, a, b.at); r != nil {
+			if r := b.p.clusterRaise(c.target, j, c.joins[a], b.at); r != nil {
 				rs = append(rs, r)
 			}
 		}
@@ -839,15 +854,19 @@ func (p *Pipeline) judgeCluster(id string, root cluster.Root, weights map[cluste
 // judgement j (nil when j asks for nothing): one event id per cluster and
 // level, so that queueing a member again changes nothing, and a person's
 // release stands against it.
-func (p *Pipeline) clusterRaise(id string, j judged, account string, at time.Time) *raising {
+func (p *Pipeline) clusterRaise(id string, j judged, e cluster.Entry, at time.Time) *raising {
 	action, ok := j.verdict.Action()
 	if !ok || p.c.Policy.Shadow {
 		return nil
 	}
+	score := j.score
+	if !e.Queued && weak(e.Kinds) && action == queue.Suspend {
+		action, score = queue.Review, min(score, p.c.Policy.Suspend-1)
+	}
 	return &raising{prop: queue.Proposal{
-		AccountID: account, Action: action, Score: j.score, Reasons: j.reasons,
+		AccountID: e.Account, Action: action, Score: score, Reasons: j.reasons,
 		Cluster: &queue.Cluster{Key: "cluster:" + id, Size: j.size}, ClusterID: id,
-		EventID: "cluster:" + id + ":" + string(j.verdict), At: at,
+		EventID: "cluster:" + id + ":" + string(action), At: at,
 		RulesVersion: p.c.ClusterRules.Version(),
 	}}
 }
@@ -869,8 +888,12 @@ func (a *attempt) linkSignups(ctx context.Context, held []*work, records map[win
 		return held
 	}
 	failed := map[*work]error{}
+	domainPeers := a.disposablePeers(ctx, held, failed)
 	obs := make([]*linkObs, 0, len(held))
 	for _, w := range held {
+		if failed[w] != nil {
+			continue
+		}
 		_, queued := w.dec.Verdict.Action()
 		o := &linkObs{account: w.su.AccountID, at: w.su.CreatedAt, queued: queued, strong: w.dec.Verdict == Suspend,
 			fail: func(err error) { failed[w] = err }}
@@ -881,10 +904,67 @@ func (a *attempt) linkSignups(ctx context.Context, held []*work, records map[win
 			}
 			o.addLink(kind, records[k.key].rec.Members())
 		}
+		o.addLink(cluster.DisposableDomain, domainPeers[w])
 		obs = append(obs, o)
 	}
 	a.p.linkClusters(ctx, obs)
 	return a.keep(held, failed)
+}
+
+// disposablePrefix is the key prefix of the accounts that gave a recovery
+// address at one disposable domain (+ the domain's keyed hash).
+const disposablePrefix = "cdd#"
+
+// disposablePeers joins the signups that gave a recovery address at a
+// disposable domain to that domain's set of accounts (login.Peers: the 32
+// latest, a join applied once), and returns the other accounts of each.
+func (a *attempt) disposablePeers(ctx context.Context, held []*work, failed map[*work]error) map[*work][]string {
+	byKey := map[string][]*work{}
+	var keys []string
+	for _, w := range held {
+		_, domain := signal.SplitAddress(w.su.RecoveryEmail)
+		if !a.p.c.Extractor.Disposable(domain) {
+			continue
+		}
+		key := disposablePrefix + a.p.c.Hasher.Sum("rdom", domain)
+		if byKey[key] == nil {
+			keys = append(keys, key)
+		}
+		byKey[key] = append(byKey[key], w)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	peers := map[*work][]string{}
+	ops := make([]*recordOp, len(keys))
+	for i, key := range keys {
+		ws := byKey[key]
+		ops[i] = &recordOp{key: key, change: func(r versioned.Record) ([]byte, int64, bool) {
+			var ps login.Peers
+			if r.Version > 0 {
+				ps, _ = login.DecodePeers(r.Data) // a corrupt set starts again
+			}
+			changed, newest := false, int64(0)
+			for _, w := range ws {
+				changed = ps.Join(w.su.AccountID, int32(w.su.CreatedAt.Unix()/86400), true) || changed
+				newest = max(newest, w.su.CreatedAt.Unix())
+			}
+			members := make([]string, 0, len(ps.Members))
+			for i := len(ps.Members) - 1; i >= 0; i-- { // the latest first
+				members = append(members, ps.Members[i].Account)
+			}
+			for _, w := range ws {
+				peers[w] = members
+			}
+			return ps.Encode(nil), newest + int64(clusterKeep/time.Second), changed
+		}}
+	}
+	for o, err := range a.p.updateRecords(ctx, ops) {
+		for _, w := range byKey[o.key] {
+			failed[w] = err
+		}
+	}
+	return peers
 }
 
 // joinClusters hands the accounts' laptop-farm links to the clusters.

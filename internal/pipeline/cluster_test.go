@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/cluster"
-	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/decision"
+	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/setup"
@@ -23,18 +22,7 @@ import (
 // deployed.
 func newClusterPipeline(t testing.TB, st pipeline.Store, now func() time.Time) *pipeline.Pipeline {
 	t.Helper()
-	cfg := config.Config{
-		GeoCityDB: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
-		GeoASNDB:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
-		GeoAnonDB: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
-		Policy:    decision.DefaultPolicy(),
-	}
-	sc, err := setup.Build(cfg, st, nil, nil, []byte(testHashKey), nil, setup.Clock{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sc.Close() })
-	return sc.Pipeline
+	return buildPipeline(t, st, nil, decision.DefaultPolicy(), setup.Clock{Now: now}, true)
 }
 
 // clusterState is what clustering leaves, by its invariants: which
@@ -266,4 +254,164 @@ func TestClusterFaultAtEveryWrite(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClusterReleaseStands: a person releases one member that its cluster
+// queued; when the cluster is swept again (a new member joins a day
+// later), the release stands, and counts against the cluster and against
+// the weight of the kinds of link that brought the member.
+func TestClusterReleaseStands(t *testing.T) {
+	t.Parallel()
+	recs, labels := scenario(t, smallWave())
+	ids := slices.Collect(maps.Keys(labels))
+	start := time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC)
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			st := s.open(t)
+			c := &clock{now: start}
+			p := newClusterPipeline(t, st, c.Now)
+			deliver(t, p, c, recs, 20)
+			got := readClusters(t, p, st, ids)
+			var member string
+			for _, id := range slices.Sorted(maps.Keys(got.byClust)) {
+				if got.byClust[id] {
+					member = id
+					break
+				}
+			}
+			if member == "" {
+				t.Fatal("the cluster queued nobody: the test proves nothing")
+			}
+			root := got.root[member]
+			items, err := st.QueueItems(ctx, []string{member})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Released the day after the wave, before the cluster's next change.
+			released, err := queue.Decide(items[member], queue.Released, "alice", "verified by phone", start.Add(-72*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if errs := st.PutQueueItems(ctx, []queue.Write{{Item: released, PrevVersion: items[member].Version}}); errs[0] != nil {
+				t.Fatal(errs[0])
+			}
+			kinds, weights := memberKinds(t, st, root, member), linkWeights(t, st)
+
+			// A new member joins a day after the wave: the cluster is
+			// judged again and swept again.
+			late := sameTies(t, recs, member, start.Add(-48*time.Hour))
+			c.Add(time.Hour)
+			for _, r := range p.Process(ctx, []pipeline.Record{late}) {
+				if r.Err != nil {
+					t.Fatal(r.Err)
+				}
+			}
+			after := readClusters(t, p, st, ids)
+			items, err = st.QueueItems(ctx, []string{member})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if it := items[member]; it.Status != queue.Released || it.Version != released.Version {
+				t.Errorf("released member: %s v%d, want released v%d: the decision must stand", it.Status, it.Version, released.Version)
+			}
+			if after.root[member] != root {
+				t.Errorf("member moved from %s to %s", root, after.root[member])
+			}
+			r := readRoot(t, st, root)
+			if n := r.Total().Released; n != 1 {
+				t.Errorf("cluster counts %d released members, want 1", n)
+			}
+			now := linkWeights(t, st)
+			for _, k := range kinds {
+				if now[k] >= weights[k] {
+					t.Errorf("weight of %s: %.3f after the release, %.3f before: want lower", k, now[k], weights[k])
+				}
+			}
+		})
+	}
+}
+
+// sameTies returns a copy of the signup of account as a new account's,
+// signed up at at: the same device, recovery contacts and address.
+func sameTies(t *testing.T, recs []pipeline.Record, account string, at time.Time) pipeline.Record {
+	t.Helper()
+	for _, r := range recs {
+		ev, err := event.Decode(r.Body)
+		if err != nil || ev.Signup == nil || ev.Signup.AccountID != account {
+			continue
+		}
+		su := *ev.Signup
+		su.AccountID, su.Address, su.CreatedAt = "acc-LATE000001", "late.member.0001@example.net", at
+		ev.Signup, ev.ID, ev.Time = &su, "late-signup-1", at
+		b, err := event.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pipeline.Record{ID: "late", Body: b}
+	}
+	t.Fatalf("no signup of %s", account)
+	return pipeline.Record{}
+}
+
+func readRoot(t *testing.T, st store, id string) cluster.Root {
+	t.Helper()
+	recs, err := st.Records(context.Background(), []string{cluster.RootKey(id)}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := cluster.DecodeRoot(recs[cluster.RootKey(id)].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// memberKinds returns the kinds of link that brought account into the
+// cluster id (or a cluster merged into it).
+func memberKinds(t *testing.T, st store, id, account string) []cluster.Kind {
+	t.Helper()
+	ctx := context.Background()
+	recs, err := st.Records(ctx, []string{cluster.MemberKey(account)}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cluster.DecodeMember(recs[cluster.MemberKey(account)].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := cluster.PageKey(m.Cluster, cluster.PageOf(account))
+	pages, err := st.Records(ctx, []string{key}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := cluster.DecodePage(pages[key].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := pg.Find(account)
+	if !ok || e.Kinds == 0 {
+		t.Fatalf("%s is not on its page of %s (%s)", account, m.Cluster, id)
+	}
+	return e.Kinds.Kinds()
+}
+
+func linkWeights(t *testing.T, st store) map[cluster.Kind]float64 {
+	t.Helper()
+	ws := map[cluster.Kind]float64{}
+	for _, k := range cluster.Kinds() {
+		recs, err := st.Records(context.Background(), []string{cluster.StatsKey(k)}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s cluster.Stats
+		if r, ok := recs[cluster.StatsKey(k)]; ok {
+			if s, err = cluster.DecodeStats(r.Data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ws[k] = s.Weight()
+	}
+	return ws
 }

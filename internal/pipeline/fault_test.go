@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sync"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/mailtrust/abusescan/internal/account"
 	"github.com/mailtrust/abusescan/internal/claim"
-	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/decision"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
@@ -114,22 +112,7 @@ func (c *clock) Add(d time.Duration) {
 // newPipelineAt is newPipeline with a receiver's clock, as deployed.
 func newPipelineAt(t testing.TB, st pipeline.Store, now func() time.Time) *pipeline.Pipeline {
 	t.Helper()
-	cfg := config.Config{
-		GeoCityDB: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
-		GeoASNDB:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
-		GeoAnonDB: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
-		Policy:    decision.DefaultPolicy(),
-		// The per-event paths are tested on their own: a cluster's
-		// judgement depends on how events fell into batches, and
-		// cluster_test.go holds it to its own invariants.
-		NoClusters: true,
-	}
-	sc, err := setup.Build(cfg, st, nil, nil, []byte(testHashKey), nil, setup.Clock{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sc.Close() })
-	return sc.Pipeline
+	return buildPipeline(t, st, nil, decision.DefaultPolicy(), setup.Clock{Now: now}, false)
 }
 
 // smallWave is a few hours of genuine signups around a bot wave: enough

@@ -16,6 +16,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/embedded"
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/pipeline"
+	"github.com/mailtrust/abusescan/internal/setup"
 	"github.com/mailtrust/abusescan/internal/synth"
 	"github.com/mailtrust/abusescan/internal/versioned"
 )
@@ -98,20 +99,24 @@ func BenchmarkLoginCost(b *testing.B) {
 			{ID: "itw", Type: synth.ITWorkerFarm, Start: start.Add(2 * 24 * time.Hour), Accounts: 30, Spread: 6 * 24 * time.Hour},
 		}}
 	signups, logins, at := loginStream(b, cfg)
-	measureLogins(b, signups, logins, at, start.Add(14*24*time.Hour))
+	for _, clusters := range []bool{false, true} {
+		b.Run(fmt.Sprintf("clusters=%v", clusters), func(b *testing.B) {
+			measureLogins(b, signups, logins, at, start.Add(14*24*time.Hour), clusters)
+		})
+	}
 }
 
 // measureLogins scores signups and the logins before from on a fresh
 // DynamoDB (dynalite), then reports what the logins from then on cost, in
 // batches of 100.
-func measureLogins(b *testing.B, signups, logins []pipeline.Record, at []time.Time, from time.Time) {
+func measureLogins(b *testing.B, signups, logins []pipeline.Record, at []time.Time, from time.Time, clusters bool) {
 	b.Helper()
 	split := 0
 	for split < len(logins) && at[split].Before(from) {
 		split++
 	}
 	measureCost(b, "login", 100, func(st pipeline.Store) *pipeline.Pipeline {
-		return newPipeline(b, st, decision.DefaultPolicy())
+		return buildPipeline(b, st, nil, decision.DefaultPolicy(), setup.Clock{}, clusters)
 	}, signups, logins[:split], logins[split:])
 }
 
@@ -254,5 +259,5 @@ func steadyLogins(accounts, days int, start time.Time) (signups, logins []pipeli
 func BenchmarkLoginCostSteady(b *testing.B) {
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	signups, logins, at := steadyLogins(300, 5, start)
-	measureLogins(b, signups, logins, at, start.Add(2*24*time.Hour))
+	measureLogins(b, signups, logins, at, start.Add(2*24*time.Hour), false)
 }

@@ -5,14 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/mailtrust/abusescan/internal/config"
 	"github.com/mailtrust/abusescan/internal/decision"
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/objects"
@@ -53,20 +51,7 @@ func (m *memObjects) put(key string, b []byte) {
 // newMessagePipeline is newPipelineAt reading messages from objs.
 func newMessagePipeline(t testing.TB, st pipeline.Store, objs pipeline.Objects) *pipeline.Pipeline {
 	t.Helper()
-	cfg := config.Config{
-		GeoCityDB: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
-		GeoASNDB:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
-		GeoAnonDB: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
-		Policy:    decision.DefaultPolicy(),
-		// As in newPipelineAt: cluster_test.go tests clustering.
-		NoClusters: true,
-	}
-	sc, err := setup.Build(cfg, st, objs, nil, []byte(testHashKey), nil, setup.Clock{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sc.Close() })
-	return sc.Pipeline
+	return buildPipeline(t, st, objs, decision.DefaultPolicy(), setup.Clock{Now: func() time.Time { return now }}, false)
 }
 
 // draft is one outbound message to build.

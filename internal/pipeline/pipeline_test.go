@@ -58,17 +58,24 @@ const testHashKey = "pipeline-test-hash-key:9fQ2xLr7Vb0Wm4Kc8Zt1Hy6Jn3Ps5Ud"
 
 func newPipeline(t testing.TB, st pipeline.Store, policy decision.Policy) *pipeline.Pipeline {
 	t.Helper()
+	return buildPipeline(t, st, nil, policy, setup.Clock{}, false)
+}
+
+// buildPipeline builds a pipeline as the functions do, over the test
+// GeoIP databases. clusters turns campaign clustering on: the per-event
+// paths are tested without it, since a cluster's judgement depends on how
+// events fell into batches, and cluster_test.go holds clustering to its own
+// invariants.
+func buildPipeline(t testing.TB, st pipeline.Store, objs pipeline.Objects, policy decision.Policy, clock setup.Clock, clusters bool) *pipeline.Pipeline {
+	t.Helper()
 	cfg := config.Config{
-		GeoCityDB: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
-		GeoASNDB:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
-		GeoAnonDB: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
-		Policy:    policy,
-		// The per-event paths are tested on their own: a cluster's
-		// judgement depends on how events fell into batches, and
-		// cluster_test.go holds it to its own invariants.
-		NoClusters: true,
+		GeoCityDB:  filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
+		GeoASNDB:   filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
+		GeoAnonDB:  filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
+		Policy:     policy,
+		NoClusters: !clusters,
 	}
-	sc, err := setup.Build(cfg, st, nil, nil, []byte(testHashKey), nil, setup.Clock{})
+	sc, err := setup.Build(cfg, st, objs, nil, []byte(testHashKey), nil, clock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -191,7 +191,7 @@ func (p *Pipeline) sweepOne(ctx context.Context, id string, budget int, weights 
 				}
 				continue // a person's decision stands
 			}
-			if r := p.clusterRaise(id, j, e.Account, at); r != nil {
+			if r := p.clusterRaise(id, j, e, at); r != nil {
 				rs = append(rs, r)
 			}
 		}

@@ -278,3 +278,8 @@ func FromMap(cat *Catalog, m map[string]any) Set {
 // Template returns the username shape of a local part: the key that
 // templated waves share.
 func (x *Extractor) Template(local string) string { return x.names.Template(local) }
+
+// Disposable reports whether a mail domain is a disposable one.
+func (x *Extractor) Disposable(domain string) bool {
+	return domain != "" && x.disposable != nil && x.disposable.Contains(domain)
+}
