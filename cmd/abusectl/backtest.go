@@ -14,6 +14,7 @@ import (
 	"slices"
 	"text/tabwriter"
 
+	"github.com/mailtrust/abusescan/internal/cluster"
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/objects"
 	"github.com/mailtrust/abusescan/internal/pipeline"
@@ -147,11 +148,13 @@ func cmdBacktest(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		}
 	}
 	flush()
-	if err := finishClusters(ctx, sc.Pipeline, st, labs, verdicts); err != nil {
+	roots, err := finishClusters(ctx, sc.Pipeline, st, labs, verdicts)
+	if err != nil {
 		return err
 	}
 
 	rep := evaluate(labs, verdicts, signedIn)
+	rep.countClusters(labs, roots)
 	rep.Events = t.read
 	rep.RulesVersion = sc.Rules.Version()
 	explainTo := stdout
@@ -201,6 +204,11 @@ type group struct {
 	Suspend  int     `json:"suspend"`
 	Review   int     `json:"review"`
 	Rate     float64 `json:"rate"` // queued (suspend or review) / accounts
+	// Clustered accounts are in a campaign cluster, in Clusters clusters,
+	// Largest of them in the largest.
+	Clustered int `json:"clustered"`
+	Clusters  int `json:"clusters"`
+	Largest   int `json:"largestCluster"`
 }
 
 // report is a backtest's result.
@@ -324,9 +332,10 @@ func get(m map[string]*group, name string, genuine bool) *group {
 func (r report) print(w io.Writer) {
 	fmt.Fprintf(w, "backtest: %d events, rules %s\n\n", r.Events, r.RulesVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "group\taccounts\tsuspend\treview\tqueued\t")
+	fmt.Fprintln(tw, "group\taccounts\tsuspend\treview\tqueued\tin clusters\tclusters\tlargest\t")
 	row := func(g group) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f%%\t\n", Escape(g.Name), g.Accounts, g.Suspend, g.Review, 100*g.Rate)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f%%\t%d\t%d\t%d\t\n", Escape(g.Name), g.Accounts, g.Suspend, g.Review, 100*g.Rate,
+			g.Clustered, g.Clusters, g.Largest)
 	}
 	for _, g := range r.ByCampaign {
 		row(g)
@@ -451,11 +460,12 @@ func explainCases(w io.Writer, labs []synth.Label, verdicts map[string]verdictOf
 // next batches do) and counts, for every labelled account, what its queue
 // item says: a cluster's judgement queues members after their own events
 // were scored, the first ones of a wave included.
-func finishClusters(ctx context.Context, p *pipeline.Pipeline, st store, labs []synth.Label, verdicts map[string]verdictOf) error {
+// It returns the cluster (its root) of every labelled account in one.
+func finishClusters(ctx context.Context, p *pipeline.Pipeline, st store, labs []synth.Label, verdicts map[string]verdictOf) (map[string]string, error) {
 	for {
 		left, err := p.Sweep(ctx, 5000)
 		if err != nil {
-			return fmt.Errorf("cluster sweep: %w", err)
+			return nil, fmt.Errorf("cluster sweep: %w", err)
 		}
 		if left == 0 {
 			break
@@ -469,7 +479,7 @@ func finishClusters(ctx context.Context, p *pipeline.Pipeline, st store, labs []
 		}
 		items, err := st.QueueItems(ctx, ids)
 		if err != nil {
-			return fmt.Errorf("read queue: %w", err)
+			return nil, fmt.Errorf("read queue: %w", err)
 		}
 		for id, it := range items {
 			if it.ClusterID == "" {
@@ -487,5 +497,75 @@ func finishClusters(ctx context.Context, p *pipeline.Pipeline, st store, labs []
 			}
 		}
 	}
-	return nil
+	roots := map[string]string{}
+	tops := map[string]string{}
+	for start := 0; start < len(labs); start += chunk {
+		var keys []string
+		for _, l := range labs[start:min(len(labs), start+chunk)] {
+			keys = append(keys, cluster.MemberKey(l.AccountID))
+		}
+		recs, err := st.Records(ctx, keys, false)
+		if err != nil {
+			return nil, fmt.Errorf("read cluster members: %w", err)
+		}
+		for _, l := range labs[start:min(len(labs), start+chunk)] {
+			r, ok := recs[cluster.MemberKey(l.AccountID)]
+			if !ok {
+				continue
+			}
+			m, err := cluster.DecodeMember(r.Data)
+			if err != nil {
+				return nil, fmt.Errorf("cluster member %s: %w", l.AccountID, err)
+			}
+			top, ok := tops[m.Cluster]
+			if !ok {
+				if top, _, err = resolveCluster(ctx, st, m.Cluster); err != nil {
+					return nil, err
+				}
+				tops[m.Cluster] = top
+			}
+			roots[l.AccountID] = top
+		}
+	}
+	return roots, nil
+}
+
+// countClusters adds to each group how many of its accounts are in a
+// campaign cluster, in how many clusters, and how many in the largest.
+func (r *report) countClusters(labs []synth.Label, roots map[string]string) {
+	by := map[string]map[string]int{} // group name -> root -> accounts
+	add := func(name, root string) {
+		if by[name] == nil {
+			by[name] = map[string]int{}
+		}
+		by[name][root]++
+	}
+	for _, l := range labs {
+		root, ok := roots[l.AccountID]
+		if !ok {
+			continue
+		}
+		add(l.Kind, root)
+		if l.Campaign != "" {
+			add(l.Campaign, root)
+			add(r.Campaign.Name, root)
+		} else {
+			add(r.Genuine.Name, root)
+		}
+	}
+	fill := func(g *group) {
+		for _, n := range by[g.Name] {
+			g.Clustered += n
+			g.Clusters++
+			g.Largest = max(g.Largest, n)
+		}
+	}
+	fill(&r.Campaign)
+	fill(&r.Genuine)
+	for i := range r.ByCampaign {
+		fill(&r.ByCampaign[i])
+	}
+	for i := range r.ByKind {
+		fill(&r.ByKind[i])
+	}
 }

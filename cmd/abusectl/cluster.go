@@ -138,6 +138,26 @@ func unixTime(s int64) string {
 	return time.Unix(s, 0).UTC().Format(time.RFC3339)
 }
 
+// resolveCluster follows a cluster's Parent pointers to its root, at most
+// cluster.MaxDepth, and returns the root's id and the ids on the way.
+func resolveCluster(ctx context.Context, st store, id string) (string, []string, error) {
+	path := []string{id}
+	for hop := 0; ; hop++ {
+		r, err := readRoot(ctx, st, id)
+		if err != nil {
+			return "", nil, err
+		}
+		if r.Parent == "" {
+			return id, path, nil
+		}
+		if hop == cluster.MaxDepth {
+			return "", nil, fmt.Errorf("cluster %s: more than %d merges above it (%s): a corrupt record", Escape(path[0]), cluster.MaxDepth, Escape(strings.Join(path, " -> ")))
+		}
+		id = r.Parent
+		path = append(path, id)
+	}
+}
+
 // showCluster reads the cluster that arg names (an account, or a cluster
 // id "c-..."), follows it to its root and lists its members.
 func showCluster(ctx context.Context, st store, arg string, limit int) (clusterView, error) {
@@ -163,24 +183,16 @@ func showCluster(ctx context.Context, st store, arg string, limit int) (clusterV
 		return clusterView{}, fmt.Errorf("no cluster for %s: not an account in a cluster nor a cluster id", Escape(arg))
 	}
 
-	// Follow the Parent pointers to the root, at most cluster.MaxDepth.
-	v := clusterView{Asked: arg, AskedCluster: id, Path: []string{id}, Limit: limit,
+	v := clusterView{Asked: arg, AskedCluster: id, Limit: limit,
 		Children: []clusterChildView{}, Kinds: []clusterKindView{}, Members: []clusterMemberView{}}
-	var root cluster.Root
-	for hop := 0; ; hop++ {
-		r, err := readRoot(ctx, st, id)
-		if err != nil {
-			return clusterView{}, err
-		}
-		if r.Parent == "" {
-			root = r
-			break
-		}
-		if hop == cluster.MaxDepth {
-			return clusterView{}, fmt.Errorf("cluster %s: more than %d merges above it (%s): a corrupt record", Escape(v.AskedCluster), cluster.MaxDepth, Escape(strings.Join(v.Path, " -> ")))
-		}
-		id = r.Parent
-		v.Path = append(v.Path, id)
+	id, path, err := resolveCluster(ctx, st, id)
+	if err != nil {
+		return clusterView{}, err
+	}
+	v.Path = path
+	root, err := readRoot(ctx, st, id)
+	if err != nil {
+		return clusterView{}, err
 	}
 	v.ID = id
 	v.Created = unixTime(root.Created)

@@ -57,7 +57,7 @@ func TestQueueHistory(t *testing.T) {
 		!c.At.Equal(it.CreatedAt) || !strings.Contains(c.Note, it.EventIDs[0]) {
 		t.Errorf("first entry %+v, want the scanner creating the item at %v on event %s", c, it.CreatedAt, it.EventIDs[0])
 	}
-	want := queue.Change{At: stored.UpdatedAt, By: "alice@trust", From: "pending/suspend", To: "released/suspend", Note: "verified by phone", Version: 2}
+	want := queue.Change{At: stored.UpdatedAt, By: "alice@trust", From: "pending/suspend", To: "released/suspend", Note: "verified by phone", Version: it.Version + 1}
 	if c := h[1]; !c.At.Equal(want.At) || c.By != want.By || c.From != want.From || c.To != want.To || c.Note != want.Note || c.Version != want.Version {
 		t.Errorf("second entry %+v, want the release %+v", c, want)
 	}

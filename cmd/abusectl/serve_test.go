@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -121,7 +122,7 @@ func TestServe(t *testing.T) {
 	if token == nil {
 		t.Fatal("no form token on the item page")
 	}
-	form := url.Values{"id": {id}, "version": {"1"}, "csrf": {token[1]}, "to": {"dismissed"}, "note": {"a reviewed false alarm"}}
+	form := url.Values{"id": {id}, "version": {strconv.FormatInt(items[0].Version, 10)}, "csrf": {token[1]}, "to": {"dismissed"}, "note": {"a reviewed false alarm"}}
 	req, err := http.NewRequest(http.MethodPost, base+"/decide", strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)

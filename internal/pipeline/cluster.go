@@ -465,15 +465,25 @@ func (b *linkBatch) choose(c *component, tops []string) {
 		}
 	}
 	strong, queued := map[string]bool{}, map[string]bool{}
+	// An account joins at its own event's time; a peer, whose events came
+	// before, when the batch linked it.
+	joined := map[string]int64{}
 	for _, o := range c.obs {
 		strong[o.account] = strong[o.account] || o.strong
 		queued[o.account] = queued[o.account] || o.queued
+		if t := o.at.Unix(); joined[o.account] == 0 || t < joined[o.account] {
+			joined[o.account] = t
+		}
 	}
 	for _, a := range c.accounts {
 		if _, member := b.members[a]; member || c.target == "" {
 			continue
 		}
-		e := cluster.Entry{Account: a, Joined: b.at.Unix(), Kinds: kinds[a], Strong: strong[a], Queued: queued[a]}
+		at := joined[a]
+		if at == 0 {
+			at = b.at.Unix()
+		}
+		e := cluster.Entry{Account: a, Joined: at, Kinds: kinds[a], Strong: strong[a], Queued: queued[a]}
 		if it, ok := b.items[a]; ok {
 			// Queued on its own evidence before it joined, or released.
 			own := it.ClusterID == "" && !it.Status.Closed()
