@@ -767,25 +767,34 @@ func (b *linkBatch) writeStats(ctx context.Context, comps []*component) error {
 	}
 	var ops []*recordOp
 	for k, a := range adds {
-		ops = append(ops, &recordOp{key: cluster.StatsKey(k), change: func(r versioned.Record) ([]byte, int64, bool) {
-			var st cluster.Stats
-			if r.Version > 0 {
-				st, _ = cluster.DecodeStats(r.Data)
-			}
-			changed := false
-			for _, v := range a.links {
-				changed = st.Links.Add(v) || changed
-			}
-			for _, v := range a.strong {
-				changed = st.Strong.Add(v) || changed
-			}
-			return st.Encode(nil), 0, changed
-		}})
+		ops = append(ops, statsOp(k, a.links, a.strong, nil))
 	}
 	for o, err := range b.p.updateRecords(ctx, ops) {
 		return fmt.Errorf("link statistics %s: %w", o.key, err)
 	}
 	return nil
+}
+
+// statsOp adds accounts to a link kind's statistics: linked, condemned
+// on their own evidence, released by people.
+func statsOp(k cluster.Kind, links, strong, released []string) *recordOp {
+	return &recordOp{key: cluster.StatsKey(k), change: func(r versioned.Record) ([]byte, int64, bool) {
+		var st cluster.Stats
+		if r.Version > 0 {
+			st, _ = cluster.DecodeStats(r.Data) // a corrupt record is relearned
+		}
+		changed := false
+		for _, v := range links {
+			changed = st.Links.Add(v) || changed
+		}
+		for _, v := range strong {
+			changed = st.Strong.Add(v) || changed
+		}
+		for _, v := range released {
+			changed = st.Released.Add(v) || changed
+		}
+		return st.Encode(nil), 0, changed
+	}}
 }
 
 // writeMembers records, last, which cluster each new member joined.

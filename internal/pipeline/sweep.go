@@ -299,17 +299,7 @@ func (p *Pipeline) learnReleases(ctx context.Context, id string, rel []cluster.E
 		}
 	}
 	for k, as := range kinds {
-		ops = append(ops, &recordOp{key: cluster.StatsKey(k), change: func(r versioned.Record) ([]byte, int64, bool) {
-			var st cluster.Stats
-			if r.Version > 0 {
-				st, _ = cluster.DecodeStats(r.Data)
-			}
-			changed := false
-			for _, a := range as {
-				changed = st.Released.Add(a) || changed
-			}
-			return st.Encode(nil), 0, changed
-		}})
+		ops = append(ops, statsOp(k, nil, nil, as))
 	}
 	for o, err := range p.updateRecords(ctx, ops) {
 		return fmt.Errorf("learn releases, %s: %w", o.key, err)
