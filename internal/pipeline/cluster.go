@@ -87,7 +87,10 @@ func weak(m cluster.Mask) bool {
 // near copy of an image or a text, a username's shape. Perceptual hashes
 // of unrelated photos do match now and then, and one such match would pull
 // a stranger into a campaign of hundreds; so an account that its own
-// events did not queue joins by them only together with another kind.
+// events did not queue joins by them only together with a kind of another
+// sort (a device, a contact, a farm, an attachment, a disposable domain),
+// and its resemblances alone link nobody (they would bridge two clusters
+// it does not join).
 var fuzzy = map[cluster.Kind]bool{cluster.Photo: true, cluster.Text: true, cluster.UsernameBurst: true}
 
 // fuzzyMask reports whether every kind of m is fuzzy.
@@ -100,17 +103,13 @@ func fuzzyMask(m cluster.Mask) bool {
 	return m != 0
 }
 
+// fuzzyOnly reports whether every link of ls is fuzzy.
 func fuzzyOnly(ls []cluster.Link) bool {
-	if len(ls) == 0 {
-		return false
-	}
-	first := ls[0].Kind
+	var m cluster.Mask
 	for _, l := range ls {
-		if !fuzzy[l.Kind] || l.Kind != first {
-			return false
-		}
+		m = m.With(l.Kind)
 	}
-	return true
+	return fuzzyMask(m)
 }
 
 // see notes the verdict of one of the account's events.

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -414,4 +415,60 @@ func linkWeights(t *testing.T, st store) map[cluster.Kind]float64 {
 		ws[k] = s.Weight()
 	}
 	return ws
+}
+
+// TestClusterConcurrentDelivery delivers every batch to two invocations at
+// once, each retrying what it could not finish, and checks that
+// clustering ends as one delivery leaves it.
+func TestClusterConcurrentDelivery(t *testing.T) {
+	t.Parallel()
+	recs, labels := scenario(t, smallWave())
+	ids := slices.Collect(maps.Keys(labels))
+	start := time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC)
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			clean := s.open(t)
+			c0 := &clock{now: start}
+			p0 := newClusterPipeline(t, clean, c0.Now)
+			deliver(t, p0, c0, recs, 20)
+			want := readClusters(t, p0, clean, ids)
+			if len(want.root) == 0 {
+				t.Fatal("the scenario forms no cluster: the test proves nothing")
+			}
+
+			st := s.open(t)
+			c := &clock{now: start}
+			p1, p2 := newClusterPipeline(t, st, c.Now), newClusterPipeline(t, st, c.Now)
+			for i := 0; i < len(recs); i += 20 {
+				b := recs[i:min(i+20, len(recs))]
+				var wg sync.WaitGroup
+				for _, p := range []*pipeline.Pipeline{p1, p2} {
+					wg.Go(func() {
+						todo := b
+						for round := 0; len(todo) > 0; round++ {
+							if round == 50 {
+								t.Errorf("records still failing after %d rounds", round)
+								return
+							}
+							var again []pipeline.Record
+							for j, r := range p.Process(context.Background(), todo) {
+								if r.Err != nil {
+									again = append(again, todo[j])
+								}
+							}
+							todo = again
+							if len(todo) > 0 {
+								time.Sleep(5 * time.Millisecond) // the other is finishing them
+							}
+						}
+					})
+				}
+				wg.Wait()
+			}
+			if d := readClusters(t, p1, st, ids).diff(want); len(d) > 0 {
+				t.Errorf("two deliveries at once: %v", d)
+			}
+		})
+	}
 }
