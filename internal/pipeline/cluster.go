@@ -74,24 +74,21 @@ type linkObs struct {
 // cluster, and that its own events did not queue, is queued for review at
 // most, whatever the cluster's verdict: a person looks before it is
 // suspended.
-func weak(m cluster.Mask) bool {
-	for _, k := range m.Kinds() {
-		if !fuzzy[k] && k != cluster.DisposableDomain {
-			return false
-		}
-	}
-	return true
-}
+func weak(m cluster.Mask) bool { return m == 0 || fuzzyMask(m) }
 
-// fuzzy are the kinds of link made by resemblance rather than identity: a
-// near copy of an image or a text, a username's shape. Perceptual hashes
-// of unrelated photos do match now and then, and one such match would pull
-// a stranger into a campaign of hundreds; so an account that its own
-// events did not queue joins by them only together with a kind of another
-// sort (a device, a contact, a farm, an attachment, a disposable domain),
-// and its resemblances alone link nobody (they would bridge two clusters
-// it does not join).
-var fuzzy = map[cluster.Kind]bool{cluster.Photo: true, cluster.Text: true, cluster.UsernameBurst: true}
+// fuzzy are the kinds of link that strangers share too: resemblances (a
+// near copy of an image or a text, a username's shape) and a public
+// service (a disposable mail domain). Perceptual hashes of unrelated
+// photos do match now and then, and genuine people use disposable mail; one
+// such link would pull a stranger into a campaign of hundreds, and with
+// them their family's shared device. So an account that its own events
+// did not queue joins by them only together with a kind of another sort (a
+// device, a contact, a farm, an attachment), and its fuzzy links alone
+// link nobody (they would bridge two clusters it does not join). The
+// backtest found both: a home user joined to an operation by one photo,
+// and families joined to a slow wave through one member's disposable
+// address.
+var fuzzy = map[cluster.Kind]bool{cluster.Photo: true, cluster.Text: true, cluster.UsernameBurst: true, cluster.DisposableDomain: true}
 
 // fuzzyMask reports whether every kind of m is fuzzy.
 func fuzzyMask(m cluster.Mask) bool {
@@ -151,9 +148,13 @@ type judged struct {
 
 // linkBatch is one Process call's work on clusters.
 type linkBatch struct {
-	p       *Pipeline
-	at      time.Time
-	weights map[cluster.Kind]float64
+	p     *Pipeline
+	at    time.Time
+	stats map[cluster.Kind]*cluster.Stats // as read
+	// judging are the link weights as this batch leaves them, which its
+	// links are weighed and its clusters judged by: the same whether the
+	// batch's events came in one delivery or were split by a retry.
+	judging map[cluster.Kind]float64
 	members map[string]cluster.Member // by account, as read
 	roots   map[string]*rootView      // by id, every one read
 	items   map[string]queue.Item     // queue items of accounts joining
@@ -181,21 +182,25 @@ func (p *Pipeline) linkClusters(ctx context.Context, obs []*linkObs) {
 		b.at = later(b.at, o.at)
 	}
 	var err error
-	if b.weights, err = p.linkWeights(ctx); err != nil {
+	if b.stats, err = p.linkStats(ctx); err != nil {
 		failAll(err)
 		return
-	}
-	for _, o := range obs {
-		o.links = slices.DeleteFunc(o.links, func(l cluster.Link) bool { return b.weights[l.Kind] < minLinkWeight })
-		if !o.queued && fuzzyOnly(o.links) {
-			o.links = nil
-		}
 	}
 	if err := b.read(ctx, obs); err != nil {
 		failAll(err)
 		return
 	}
-	if err := b.apply(ctx, obs); err != nil {
+	// Every link the batch saw teaches its kind, whether or not it
+	// weighs enough to join anybody: a kind below the bar still learns,
+	// and may rise above it.
+	adds := b.statAdds(obs)
+	for _, o := range obs {
+		o.links = slices.DeleteFunc(o.links, func(l cluster.Link) bool { return b.judging[l.Kind] < minLinkWeight })
+		if !o.queued && fuzzyOnly(o.links) {
+			o.links = nil
+		}
+	}
+	if err := b.apply(ctx, obs, adds); err != nil {
 		failAll(err)
 	}
 }
@@ -210,6 +215,15 @@ func later(a, b time.Time) time.Time {
 // linkWeights reads the link kinds' statistics and returns their learned
 // weights.
 func (p *Pipeline) linkWeights(ctx context.Context) (map[cluster.Kind]float64, error) {
+	stats, err := p.linkStats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return weightsOf(stats), nil
+}
+
+// linkStats reads the link kinds' statistics.
+func (p *Pipeline) linkStats(ctx context.Context) (map[cluster.Kind]*cluster.Stats, error) {
 	kinds := cluster.Kinds()
 	keys := make([]string, len(kinds))
 	for i, k := range kinds {
@@ -219,17 +233,25 @@ func (p *Pipeline) linkWeights(ctx context.Context) (map[cluster.Kind]float64, e
 	if err != nil {
 		return nil, fmt.Errorf("read link statistics: %w: %w", ErrTransient, err)
 	}
-	ws := make(map[cluster.Kind]float64, len(kinds))
+	stats := make(map[cluster.Kind]*cluster.Stats, len(kinds))
 	for i, k := range kinds {
-		var st cluster.Stats
+		st := &cluster.Stats{}
 		if r, ok := recs[keys[i]]; ok {
-			if st, err = cluster.DecodeStats(r.Data); err != nil {
-				st = cluster.Stats{} // a corrupt record is relearned
+			if *st, err = cluster.DecodeStats(r.Data); err != nil {
+				*st = cluster.Stats{} // a corrupt record is relearned
 			}
 		}
+		stats[k] = st
+	}
+	return stats, nil
+}
+
+func weightsOf(stats map[cluster.Kind]*cluster.Stats) map[cluster.Kind]float64 {
+	ws := make(map[cluster.Kind]float64, len(stats))
+	for k, st := range stats {
 		ws[k] = st.Weight()
 	}
-	return ws, nil
+	return ws
 }
 
 // read reads the member records of every account obs name, the roots of
@@ -374,16 +396,24 @@ func (b *linkBatch) plan(obs []*linkObs) []*component {
 		parent[x] = r
 		return r
 	}
+	// holds is the cluster a set already holds ("" none): a fuzzy link
+	// may bring an account into a cluster, but never merge two.
+	holds := map[string]string{}
 	union := func(x, y string) {
 		rx, ry := find(x), find(y)
 		if rx != ry {
-			parent[max(rx, ry)] = min(rx, ry)
+			r, o := min(rx, ry), max(rx, ry)
+			parent[o] = r
+			if holds[r] == "" {
+				holds[r] = holds[o]
+			}
 		}
 	}
 	// Accounts of one cluster are one already.
 	node := func(a string) string {
 		if m, ok := b.members[a]; ok {
 			if t := b.top(m.Cluster); t != "" {
+				holds[find("c:"+t)] = t
 				union("a:"+a, "c:"+t)
 			}
 		}
@@ -392,8 +422,24 @@ func (b *linkBatch) plan(obs []*linkObs) []*component {
 	for _, o := range obs {
 		x := node(o.account)
 		for _, l := range o.links {
-			union(x, node(l.Peer))
+			if !fuzzy[l.Kind] {
+				union(x, node(l.Peer))
+			}
 		}
+	}
+	for _, o := range obs {
+		x := node(o.account)
+		o.links = slices.DeleteFunc(o.links, func(l cluster.Link) bool {
+			if !fuzzy[l.Kind] {
+				return false
+			}
+			y := node(l.Peer)
+			if hx, hy := holds[find(x)], holds[find(y)]; hx != "" && hy != "" && hx != hy {
+				return true // would merge two clusters by resemblance
+			}
+			union(x, y)
+			return false
+		})
 	}
 	byRoot := map[string]*component{}
 	var comps []*component
@@ -501,7 +547,7 @@ func (b *linkBatch) choose(c *component, tops []string) {
 
 // apply writes what the components change: pages, roots (judged), merged
 // roots' parents, link statistics, member records, then the queue.
-func (b *linkBatch) apply(ctx context.Context, obs []*linkObs) error {
+func (b *linkBatch) apply(ctx context.Context, obs []*linkObs, adds map[cluster.Kind]*statAdd) error {
 	comps := b.plan(obs)
 	// Pages: new members on the target's, and strong members on their own
 	// cluster's.
@@ -544,7 +590,7 @@ func (b *linkBatch) apply(ctx context.Context, obs []*linkObs) error {
 	if err := b.writeParents(ctx, comps); err != nil {
 		return err
 	}
-	if err := b.writeStats(ctx, comps); err != nil {
+	if err := b.writeStats(ctx, adds); err != nil {
 		return err
 	}
 	if len(rose) > 0 {
@@ -664,7 +710,7 @@ func (b *linkBatch) writeRoots(ctx context.Context, comps []*component, touched 
 					changed = root.Adopt(ch.ID, cluster.Root{Tallies: v.root.Tallies}) || changed
 				}
 			}
-			j := b.p.judgeCluster(id, root, b.weights, b.at)
+			j := b.p.judgeCluster(id, root, b.judging, b.at)
 			level := string(j.verdict)
 			if j.verdict == Allow {
 				level = ""
@@ -742,28 +788,54 @@ func (b *linkBatch) writeParents(ctx context.Context, comps []*component) error 
 	return nil
 }
 
-// writeStats adds the batch's linked accounts to their kinds' statistics.
-func (b *linkBatch) writeStats(ctx context.Context, comps []*component) error {
-	type add struct{ links, strong []string }
-	adds := map[cluster.Kind]*add{}
-	for _, c := range comps {
-		for _, o := range c.obs {
-			for _, l := range o.links {
-				a := adds[l.Kind]
-				if a == nil {
-					a = &add{}
-					adds[l.Kind] = a
-				}
-				a.links = append(a.links, o.account, l.Peer)
-				if o.strong {
-					a.strong = append(a.strong, o.account)
-				}
-				if e, ok := c.joins[l.Peer]; ok && e.Strong {
-					a.strong = append(a.strong, l.Peer)
-				}
+// statAdd is what a batch adds to one link kind's statistics.
+type statAdd struct{ links, strong []string }
+
+// statAdds collects the batch's linked accounts by kind, and those of them
+// condemned on their own evidence (the batch's own suspensions, and
+// earlier ones their queue items show), and sets the weights the batch's
+// links are weighed and its clusters judged by: the statistics as read,
+// with these added.
+func (b *linkBatch) statAdds(obs []*linkObs) map[cluster.Kind]*statAdd {
+	condemned := func(a string) bool {
+		it, ok := b.items[a]
+		return ok && it.ClusterID == "" && it.Action == queue.Suspend && !it.Status.Closed()
+	}
+	adds := map[cluster.Kind]*statAdd{}
+	for _, o := range obs {
+		for _, l := range o.links {
+			a := adds[l.Kind]
+			if a == nil {
+				a = &statAdd{}
+				adds[l.Kind] = a
+			}
+			a.links = append(a.links, o.account, l.Peer)
+			if o.strong || condemned(o.account) {
+				a.strong = append(a.strong, o.account)
+			}
+			if condemned(l.Peer) {
+				a.strong = append(a.strong, l.Peer)
 			}
 		}
 	}
+	b.judging = make(map[cluster.Kind]float64, len(b.stats))
+	for k, st := range b.stats {
+		next := *st
+		if a := adds[k]; a != nil {
+			for _, v := range a.links {
+				next.Links.Add(v)
+			}
+			for _, v := range a.strong {
+				next.Strong.Add(v)
+			}
+		}
+		b.judging[k] = next.Weight()
+	}
+	return adds
+}
+
+// writeStats adds the batch's linked accounts to their kinds' statistics.
+func (b *linkBatch) writeStats(ctx context.Context, adds map[cluster.Kind]*statAdd) error {
 	var ops []*recordOp
 	for k, a := range adds {
 		ops = append(ops, statsOp(k, a.links, a.strong, nil))
