@@ -71,8 +71,8 @@ type linkObs struct {
 
 // weak are the kinds of link a stranger may share with a campaign: a
 // resemblance, or a public service. A member that only they tie to a
-// cluster, and that its own events did not queue, is queued for review at
-// most, whatever the cluster's verdict: a person looks before it is
+// cluster, and that its own events did not condemn, is queued for review
+// at most, whatever the cluster's verdict: a person looks before it is
 // suspended.
 func weak(m cluster.Mask) bool { return m == 0 || fuzzyMask(m) }
 
@@ -950,7 +950,7 @@ func (p *Pipeline) clusterRaise(id string, j judged, e cluster.Entry, at time.Ti
 		return nil
 	}
 	score := j.score
-	if !e.Queued && weak(e.Kinds) && action == queue.Suspend {
+	if !e.Strong && weak(e.Kinds) && action == queue.Suspend {
 		action, score = queue.Review, min(score, p.c.Policy.Suspend-1)
 	}
 	return &raising{prop: queue.Proposal{

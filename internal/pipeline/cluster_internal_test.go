@@ -12,8 +12,8 @@ import (
 )
 
 // A member that only a resemblance or a public service ties to a cluster
-// judged suspend, and that its own events did not queue, is queued for
-// review: a person looks first. Any identity link, or its own evidence,
+// judged suspend, and that its own events did not condemn, is queued for
+// review: a person looks first. Any identity link, or its own suspension,
 // lets the cluster's verdict stand.
 func TestClusterRaiseWeakLinksReview(t *testing.T) {
 	rs, err := rules.ParseCluster(rules.DefaultClusterSource(), signal.NewClusterCatalog())
@@ -32,7 +32,8 @@ func TestClusterRaiseWeakLinksReview(t *testing.T) {
 		{"disposable domain only", cluster.Entry{Kinds: cluster.Mask(0).With(cluster.DisposableDomain)}, queue.Review, 79},
 		{"photo and text only", cluster.Entry{Kinds: cluster.Mask(0).With(cluster.Photo).With(cluster.Text)}, queue.Review, 79},
 		{"a shared device", cluster.Entry{Kinds: cluster.Mask(0).With(cluster.Device).With(cluster.DisposableDomain)}, queue.Suspend, 95},
-		{"queued on its own", cluster.Entry{Kinds: cluster.Mask(0).With(cluster.DisposableDomain), Queued: true}, queue.Suspend, 95},
+		{"reviewed on its own", cluster.Entry{Kinds: cluster.Mask(0).With(cluster.Photo), Queued: true}, queue.Review, 79},
+		{"suspended on its own", cluster.Entry{Kinds: cluster.Mask(0).With(cluster.Photo), Queued: true, Strong: true}, queue.Suspend, 95},
 	} {
 		c.e.Account = "acc-1"
 		r := p.clusterRaise("c-0123456789", j, c.e, at)
