@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -439,33 +438,8 @@ func TestClusterConcurrentDelivery(t *testing.T) {
 
 			st := s.open(t)
 			c := &clock{now: start}
-			p1, p2 := newClusterPipeline(t, st, c.Now), newClusterPipeline(t, st, c.Now)
-			for i := 0; i < len(recs); i += 20 {
-				b := recs[i:min(i+20, len(recs))]
-				var wg sync.WaitGroup
-				for _, p := range []*pipeline.Pipeline{p1, p2} {
-					wg.Go(func() {
-						todo := b
-						for round := 0; len(todo) > 0; round++ {
-							if round == 50 {
-								t.Errorf("records still failing after %d rounds", round)
-								return
-							}
-							var again []pipeline.Record
-							for j, r := range p.Process(context.Background(), todo) {
-								if r.Err != nil {
-									again = append(again, todo[j])
-								}
-							}
-							todo = again
-							if len(todo) > 0 {
-								time.Sleep(5 * time.Millisecond) // the other is finishing them
-							}
-						}
-					})
-				}
-				wg.Wait()
-			}
+			p1 := newClusterPipeline(t, st, c.Now)
+			deliverTwice(t, p1, newClusterPipeline(t, st, c.Now), recs, 20)
 			if d := readClusters(t, p1, st, ids).diff(want); len(d) > 0 {
 				t.Errorf("two deliveries at once: %v", d)
 			}

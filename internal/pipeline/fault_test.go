@@ -268,6 +268,47 @@ func TestFaultAtEveryWrite(t *testing.T) {
 	}
 }
 
+// deliverTwice delivers recs, batch by batch, to p1 and p2 at once, each
+// retrying what it could not finish (the other is finishing it), and
+// returns how many records were reported as duplicates.
+func deliverTwice(t *testing.T, p1, p2 *pipeline.Pipeline, recs []pipeline.Record, batch int) int {
+	t.Helper()
+	dups := 0
+	var mu sync.Mutex
+	for i := 0; i < len(recs); i += batch {
+		b := recs[i:min(i+batch, len(recs))]
+		var wg sync.WaitGroup
+		for _, p := range []*pipeline.Pipeline{p1, p2} {
+			wg.Go(func() {
+				todo := b
+				for round := 0; len(todo) > 0; round++ {
+					if round == 50 {
+						t.Errorf("records still failing after %d rounds", round)
+						return
+					}
+					var again []pipeline.Record
+					for j, r := range p.Process(context.Background(), todo) {
+						switch {
+						case r.Err != nil:
+							again = append(again, todo[j])
+						case r.Duplicate:
+							mu.Lock()
+							dups++
+							mu.Unlock()
+						}
+					}
+					todo = again
+					if len(todo) > 0 {
+						time.Sleep(5 * time.Millisecond) // the other is finishing them
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+	return dups
+}
+
 // TestConcurrentDuplicateDelivery delivers the whole stream to two
 // invocations at once, batch by batch, each retrying what it could not
 // finish, and checks the store against one delivery.
@@ -286,40 +327,7 @@ func TestConcurrentDuplicateDelivery(t *testing.T) {
 
 			st := s.open(t)
 			c := &clock{now: start}
-			p1, p2 := newPipelineAt(t, st, c.Now), newPipelineAt(t, st, c.Now)
-			dups := 0
-			var mu sync.Mutex
-			for i := 0; i < len(recs); i += 50 {
-				b := recs[i:min(i+50, len(recs))]
-				var wg sync.WaitGroup
-				for _, p := range []*pipeline.Pipeline{p1, p2} {
-					wg.Go(func() {
-						todo := b
-						for round := 0; len(todo) > 0; round++ {
-							if round == 50 {
-								t.Errorf("records still failing after %d rounds", round)
-								return
-							}
-							var again []pipeline.Record
-							for j, r := range p.Process(context.Background(), todo) {
-								switch {
-								case r.Err != nil:
-									again = append(again, todo[j])
-								case r.Duplicate:
-									mu.Lock()
-									dups++
-									mu.Unlock()
-								}
-							}
-							todo = again
-							if len(todo) > 0 {
-								time.Sleep(5 * time.Millisecond) // the other is finishing them
-							}
-						}
-					})
-				}
-				wg.Wait()
-			}
+			dups := deliverTwice(t, newPipelineAt(t, st, c.Now), newPipelineAt(t, st, c.Now), recs, 50)
 			if dups < len(recs) {
 				t.Errorf("%d duplicates seen, want at least %d (every record twice)", dups, len(recs))
 			}
