@@ -34,9 +34,9 @@ func (s *Store) Accounts(ctx context.Context, ids []string) (map[string]account.
 		err = s.accountsBuffered(ids, read)
 	} else {
 		err = s.db.View(func(tx *bolt.Tx) error {
-			b := bucket(tx, bucketAccounts)
+			c := bucket(tx, bucketAccounts).Cursor()
 			for _, id := range ids {
-				if err := read(id, b.Get(bytesOf(id))); err != nil {
+				if err := read(id, seek(c, id)); err != nil {
 					return err
 				}
 			}
@@ -137,11 +137,7 @@ func (s *Store) account(tx **bolt.Tx, id string) ([]byte, error) {
 	if v, ok := s.flushing.accounts[id]; ok {
 		return v, nil
 	}
-	t, err := s.fileTx(tx)
-	if err != nil {
-		return nil, err
-	}
-	return bucket(t, bucketAccounts).Get(bytesOf(id)), nil
+	return s.fileGet(tx, bucketAccounts, id)
 }
 
 // The encoding of an account record:

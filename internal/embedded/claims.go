@@ -223,9 +223,5 @@ func (s *Store) claimBytes(tx **bolt.Tx, id string) ([]byte, error) {
 	if *tx != nil && (*tx).Writable() {
 		return bucket(*tx, bucketClaims).Get(bytesOf(id)), nil
 	}
-	t, err := s.fileTx(tx)
-	if err != nil {
-		return nil, err
-	}
-	return bucket(t, bucketClaims).Get(bytesOf(id)), nil
+	return s.fileGet(tx, bucketClaims, id)
 }

@@ -82,6 +82,11 @@ type Store struct {
 	flushed  *sync.Cond // signalled when a flush ends
 	inFlight bool
 	flushErr error // a failed flush: the data is lost, every later call fails
+
+	// The cursors of the read transaction fileGet last read through, by
+	// bucket, guarded by mu.
+	cursorTx *bolt.Tx
+	cursors  map[string]*bolt.Cursor
 }
 
 // buffer is a set of changed records. Window keys are held decoded, so that
@@ -281,6 +286,29 @@ func (s *Store) fileTx(tx **bolt.Tx) (*bolt.Tx, error) {
 		}
 	}
 	return *tx, nil
+}
+
+// fileGet reads key from the named bucket in the read transaction *tx,
+// opened on first need, through one cursor per bucket and transaction
+// (see seek). // Called with mu held.
+func (s *Store) fileGet(tx **bolt.Tx, name, key string) ([]byte, error) {
+	t, err := s.fileTx(tx)
+	if err != nil {
+		return nil, err
+	}
+	if s.cursorTx != t {
+		if s.cursors == nil {
+			s.cursors = map[string]*bolt.Cursor{}
+		}
+		s.cursorTx = t
+		clear(s.cursors)
+	}
+	c := s.cursors[name]
+	if c == nil {
+		c = bucket(t, name).Cursor()
+		s.cursors[name] = c
+	}
+	return seek(c, key), nil
 }
 
 func rollback(tx *bolt.Tx) {

@@ -40,9 +40,9 @@ func (s *Store) Keys(ctx context.Context, keys []window.Key) (map[window.Key]win
 }
 
 func readKeys(tx *bolt.Tx, keys []window.Key, out map[window.Key]window.Attrs) error {
-	b := bucket(tx, bucketKeys)
+	c := bucket(tx, bucketKeys).Cursor()
 	for _, k := range keys {
-		v := b.Get(bytesOf(string(k)))
+		v := seek(c, string(k))
 		if v == nil {
 			continue
 		}
@@ -178,11 +178,11 @@ func (s *Store) dirtyRecord(tx **bolt.Tx, k string) (*record, error) {
 	if f, ok := s.flushing.keys[k]; ok {
 		r.attrs, r.expires = maps.Clone(f.attrs), f.expires
 	} else {
-		t, err := s.fileTx(tx)
+		v, err := s.fileGet(tx, bucketKeys, k)
 		if err != nil {
 			return nil, err
 		}
-		if v := bucket(t, bucketKeys).Get(bytesOf(k)); v != nil {
+		if v != nil {
 			e, err := parseAttrs(v)
 			if err != nil {
 				return nil, err

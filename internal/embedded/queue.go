@@ -21,9 +21,9 @@ const timeLayout = "2006-01-02T15:04:05.000Z"
 func (s *Store) QueueItems(ctx context.Context, ids []string) (map[string]queue.Item, error) {
 	out := make(map[string]queue.Item, len(ids))
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		b := bucket(tx, bucketQueue)
+		c := bucket(tx, bucketQueue).Cursor()
 		for _, id := range ids {
-			v := b.Get(bytesOf(id))
+			v := seek(c, id)
 			if v == nil {
 				continue
 			}

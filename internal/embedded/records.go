@@ -172,11 +172,7 @@ func (s *Store) recordBytes(tx **bolt.Tx, k string) ([]byte, error) {
 			return v, nil
 		}
 	}
-	t, err := s.fileTx(tx)
-	if err != nil {
-		return nil, err
-	}
-	return bucket(t, bucketRecords).Get(bytesOf(k)), nil
+	return s.fileGet(tx, bucketRecords, k)
 }
 
 // PutRecords writes each record on condition that the stored version is

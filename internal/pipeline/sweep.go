@@ -195,7 +195,7 @@ func (p *Pipeline) sweepOne(ctx context.Context, id string, budget int, weights 
 				rs = append(rs, r)
 			}
 		}
-		p.raiseQueue(ctx, rs)
+		p.raiseQueueFrom(ctx, rs, items)
 		for _, r := range rs {
 			if r.err != nil {
 				return n, false, r.err

@@ -57,13 +57,24 @@ type raising struct {
 // raiseQueue applies the proposals, per account in their order, with one
 // conditional write per account, retried on conflict.
 func (p *Pipeline) raiseQueue(ctx context.Context, rs []*raising) {
+	p.raiseQueueFrom(ctx, rs, nil)
+}
+
+// raiseQueueFrom is raiseQueue whose first attempt starts from read, the
+// items of the proposals' accounts as the caller has just read them (a
+// stale one only costs a retry: every write is conditional).
+func (p *Pipeline) raiseQueueFrom(ctx context.Context, rs []*raising, read map[string]queue.Item) {
 	pending := rs
 	for attempt := 1; len(pending) > 0; attempt++ {
-		ids := make([]string, 0, len(pending))
-		for _, r := range pending {
-			ids = append(ids, r.prop.AccountID)
+		cur, err := read, error(nil)
+		if cur == nil {
+			ids := make([]string, 0, len(pending))
+			for _, r := range pending {
+				ids = append(ids, r.prop.AccountID)
+			}
+			cur, err = p.c.Store.QueueItems(ctx, ids)
 		}
-		cur, err := p.c.Store.QueueItems(ctx, ids)
+		read = nil
 		if err != nil {
 			for _, r := range pending {
 				r.err = fmt.Errorf("read queue: %w: %w", ErrTransient, err)
