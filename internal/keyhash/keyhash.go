@@ -48,7 +48,7 @@ func New(key []byte) (*Hasher, error) {
 		return nil, err
 	}
 	k := append([]byte(nil), key...)
-	return &Hasher{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}, nil
+	return &Hasher{pool: sync.Pool{New: func() any { return &summer{m: hmac.New(sha256.New, k)} }}}, nil
 }
 
 // Check returns an error wrapping ErrShortKey or ErrWeakKey if key is not
@@ -106,14 +106,28 @@ func period(key []byte) int {
 // "rem", "rph"), so equal values of different kinds do not collide. Values are
 // normalised first (trimmed, lowercased) so trivial variants link.
 func (h *Hasher) Sum(domain, value string) string {
-	m := h.pool.Get().(hash.Hash)
-	defer h.pool.Put(m)
-	m.Reset()
-	m.Write([]byte(domain))
-	m.Write([]byte{0})
-	m.Write([]byte(strings.ToLower(strings.TrimSpace(value))))
-	var buf [sha256.Size]byte
-	sum := m.Sum(buf[:0])
+	s := h.pool.Get().(*summer)
+	defer h.pool.Put(s)
+	s.in = append(append(append(s.in[:0], domain...), 0), strings.ToLower(strings.TrimSpace(value))...)
+	s.m.Reset()
+	s.m.Write(s.in)
+	s.out = s.m.Sum(s.out[:0])
+	if cap(s.in) > maxScratch {
+		s.in = nil
+	}
 	// 16 bytes: collisions are out of reach at any mailbox volume.
-	return base64.RawURLEncoding.EncodeToString(sum[:16])
+	var enc [22]byte // base64 of 16 bytes, unpadded
+	base64.RawURLEncoding.Encode(enc[:], s.out[:16])
+	return string(enc[:])
 }
+
+// summer is one pooled HMAC with its scratch buffers: a hash's input and
+// sum pass through an interface, so buffers on the stack would escape and
+// cost an allocation each, on every key of every event.
+type summer struct {
+	m       hash.Hash
+	in, out []byte
+}
+
+// maxScratch bounds the input buffer a pooled summer keeps.
+const maxScratch = 4 << 10
