@@ -567,7 +567,9 @@ func (s *Set) Rules() []Rule {
 // A rule that errors at run time (it cannot at load) is reported in err and
 // counts as not fired; the other rules still count.
 func (s *Set) Score(sig signal.Set) (reasons []queue.Reason, score int, err error) {
-	act := activation{sig}
+	// Converted to the interface once: the struct would be boxed anew
+	// for every rule's Eval.
+	var act interpreter.Activation = activation{sig}
 	var data map[string]any
 	var errs []error
 	total := 0
