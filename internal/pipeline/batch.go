@@ -23,12 +23,13 @@ import (
 
 // work is one signup being scored.
 type work struct {
-	idx     int // into results
-	ev      event.Event
-	su      *event.Signup
-	claimID string
-	token   string // the write token of the claim on the keys
-	hash    string
+	idx        int // into results
+	ev         event.Event
+	su         *event.Signup
+	claimID    string
+	token      string // the write token of the claim on the keys
+	memberName string // window.MemberName of its account, made on first need
+	hash       string
 	// prev is the stored claim of an earlier attempt that this one takes
 	// over (nil: the event is new); its Result is the decision to finish.
 	prev *claim.Claim
@@ -422,7 +423,14 @@ func (a *attempt) writeKeys(ctx context.Context, held []*work, records map[windo
 				writes[k.key] = kws
 			}
 			kw := kws[len(kws)-1]
-			kw.d.Add(w.su.CreatedAt, member(k.kind, w.su.AccountID))
+			name := ""
+			if member(k.kind, w.su.AccountID) != "" {
+				if w.memberName == "" {
+					w.memberName = window.MemberName(w.su.AccountID)
+				}
+				name = w.memberName
+			}
+			kw.d.AddMember(w.su.CreatedAt, name)
 			kw.d.Tokens = append(kw.d.Tokens, w.token)
 			// The token's value is the event's time: deterministic, so a key
 			// reads the same whichever attempt wrote it.

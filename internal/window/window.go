@@ -794,6 +794,18 @@ func (r *Record) Observe(t time.Time, account string) {
 // Add merges into d the change that counting one event of account at t
 // makes to a key: one in each bucket, and the member if account is not "".
 func (d *Delta) Add(t time.Time, account string) {
+	if account != "" {
+		account = MemberName(account)
+	}
+	d.AddMember(t, account)
+}
+
+// MemberName is the attribute name of account as a key's member.
+func MemberName(account string) string { return memberPrefix + account }
+
+// AddMember is Add with the member's attribute name already made
+// (MemberName; "" for none): an event adds itself to about ten keys.
+func (d *Delta) AddMember(t time.Time, name string) {
 	f, h, dy := buckets(t)
 	if d.Incr == nil {
 		d.Incr = make(Attrs, 4)
@@ -801,11 +813,10 @@ func (d *Delta) Add(t time.Time, account string) {
 	d.Incr[cachedName(0, finePrefix[0], f)]++
 	d.Incr[cachedName(1, hourPrefix[0], h)]++
 	d.Incr[cachedName(2, dayPrefix[0], dy)]++
-	if account != "" {
+	if name != "" {
 		if d.SetOnce == nil {
 			d.SetOnce = make(Attrs, 4)
 		}
-		name := memberPrefix + account
 		if v, ok := d.SetOnce[name]; !ok || t.Unix() < v {
 			d.SetOnce[name] = t.Unix()
 		}
