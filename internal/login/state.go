@@ -146,7 +146,7 @@ func Decode(data []byte) (State, error) {
 	n := r.Count(MaxPlaces)
 	for range n {
 		var p Place
-		p.Country = r.Str()
+		p.Country = r.Code()
 		p.Lat = math.Float32frombits(r.U32())
 		p.Lon = math.Float32frombits(r.U32())
 		p.RadiusKm = uint16(min(r.Uvarint(), math.MaxUint16))
@@ -163,7 +163,7 @@ func Decode(data []byte) (State, error) {
 	}
 	n = r.Count(MaxCountries)
 	for range n {
-		s.Countries = append(s.Countries, r.Str())
+		s.Countries = append(s.Countries, r.Code())
 	}
 	for _, l := range []*[]uint32{&s.Recent, &s.RaisedRules} {
 		n := r.Count(MaxRaised)
@@ -174,8 +174,8 @@ func Decode(data []byte) (State, error) {
 	f := r.Byte()
 	s.Signup.Looked, s.Signup.Seen, s.Signup.Anonymous = f&1 != 0, f&2 != 0, f&4 != 0
 	s.Signup.Created = r.Varint()
-	s.Signup.Claimed = r.Str()
-	s.Signup.Country = r.Str()
+	s.Signup.Claimed = r.Code()
+	s.Signup.Country = r.Code()
 	s.Signup.Score = r.Byte()
 	s.Raised = r.Byte()
 	if err := r.Done(); err != nil {

@@ -126,6 +126,30 @@ func (r *Reader) Str() string {
 	return v
 }
 
+// Code reads a string written by AppendStr that is usually a country code:
+// a two-letter one in capitals comes from a table, without an allocation
+// (logins read an account's countries on every sign-in); any other string
+// reads as Str reads it.
+func (r *Reader) Code() string {
+	if len(r.b) >= 3 && r.b[0] == 2 && isCap(r.b[1]) && isCap(r.b[2]) {
+		v := codes[int(r.b[1]-'A')*26+int(r.b[2]-'A')]
+		r.b = r.b[3:]
+		return v
+	}
+	return r.Str()
+}
+
+func isCap(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// codes holds every two-capital string, "AA" to "ZZ".
+var codes = func() []string {
+	out := make([]string, 26*26)
+	for i := range out {
+		out[i] = string([]byte{byte('A' + i/26), byte('A' + i%26)})
+	}
+	return out
+}()
+
 // Done returns the first fault, or one for bytes left over, or nil.
 func (r *Reader) Done() error {
 	if r.err == nil && len(r.b) > 0 {

@@ -72,3 +72,27 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("bytes left over: %v", err)
 	}
 }
+
+func TestCode(t *testing.T) {
+	in := []string{"US", "ZZ", "AA", "us", "U", "", "USA", "U\x00", "ÜS"}
+	var b []byte
+	for _, s := range in {
+		b = AppendStr(b, s)
+	}
+	r := NewReader(b)
+	for _, want := range in {
+		if got := r.Code(); got != want {
+			t.Errorf("Code() = %q, want %q", got, want)
+		}
+	}
+	if err := r.Done(); err != nil {
+		t.Fatal(err)
+	}
+	if r := NewReader([]byte{2, 'U'}); r.Code() != "" || r.Done() == nil {
+		t.Error("a truncated code read without a fault")
+	}
+	de := []byte{2, 'D', 'E'}
+	if n := testing.AllocsPerRun(100, func() { r := Reader{b: de}; _ = r.Code() }); n > 0 {
+		t.Errorf("Code allocates %.0f times for a country code", n)
+	}
+}
