@@ -3,8 +3,10 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -52,6 +54,12 @@ func loginStream(b *testing.B, cfg synth.Config) (signups, logins []pipeline.Rec
 // reports logins per second. BenchmarkLoginDecodeLookup is its floor.
 func BenchmarkLoginReplay(b *testing.B) {
 	signups, logins, _ := loginStream(b, synth.Backtest())
+	for _, clusters := range []bool{false, true} {
+		b.Run(fmt.Sprintf("clusters=%v", clusters), func(b *testing.B) { loginReplay(b, signups, logins, clusters) })
+	}
+}
+
+func loginReplay(b *testing.B, signups, logins []pipeline.Record, clusters bool) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	var elapsed time.Duration
@@ -61,7 +69,7 @@ func BenchmarkLoginReplay(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p := newPipeline(b, st, decision.DefaultPolicy())
+		p := buildPipeline(b, st, nil, decision.DefaultPolicy(), setup.Clock{}, clusters)
 		processAll(ctx, b, p, signups, 500)
 		b.StartTimer()
 		start := time.Now()
@@ -260,4 +268,107 @@ func BenchmarkLoginCostSteady(b *testing.B) {
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	signups, logins, at := steadyLogins(300, 5, start)
 	measureLogins(b, signups, logins, at, start.Add(2*24*time.Hour), false)
+}
+
+// BenchmarkLoginQuiet measures the login that teaches nothing new: after
+// the backtest stream's signups and sign-ins, every account signs in once
+// more from its last address and device a minute after its last sign-in
+// (untimed); the accounts whose history that rewrote (still learning, or
+// a place due a refresh) are left out, and the others sign in again a
+// minute later, timed, in batches of 500. It fails unless at least 95% of
+// those write nothing, so that it measures the quiet path; it reports
+// allocations per login ("allocs/login").
+func BenchmarkLoginQuiet(b *testing.B) {
+	signups, logins, _ := loginStream(b, synth.Backtest())
+	last := map[string]event.Event{}
+	for _, r := range logins {
+		ev, err := event.Decode(r.Body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		last[ev.Login.AccountID] = ev
+	}
+	accounts := slices.Sorted(maps.Keys(last))
+	again := func(ids []string, after time.Duration, round int) []pipeline.Record {
+		out := make([]pipeline.Record, len(ids))
+		for i, id := range ids {
+			ev := last[id]
+			lg := *ev.Login
+			lg.At = lg.At.Add(after)
+			ev.ID, ev.Time, ev.Login = fmt.Sprintf("quiet-%d-%d", round, i), lg.At, &lg
+			body, err := event.Marshal(ev)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out[i] = pipeline.Record{ID: ev.ID, Body: body}
+		}
+		return out
+	}
+	ctx := context.Background()
+	versions := func(st pipeline.Store, ids []string) map[string]int64 {
+		keys := make([]string, len(ids))
+		for i, id := range ids {
+			keys[i] = pipeline.LoginKey(id)
+		}
+		recs, err := st.Records(ctx, keys, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := make(map[string]int64, len(ids))
+		for i, id := range ids {
+			out[id] = recs[keys[i]].Version
+		}
+		return out
+	}
+	b.ReportAllocs()
+	var mallocs uint64
+	var quiet, wrote int
+	for b.Loop() {
+		b.StopTimer()
+		st, err := embedded.Open(filepath.Join(b.TempDir(), "replay.db"), embedded.Options{NoSync: true, Buffer: 100_000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := buildPipeline(b, st, nil, decision.DefaultPolicy(), setup.Clock{}, true)
+		processAll(ctx, b, p, signups, 500)
+		processAll(ctx, b, p, logins, 500)
+		before := versions(st, accounts)
+		processAll(ctx, b, p, again(accounts, time.Minute, 1), 500)
+		mid := versions(st, accounts)
+		var settled []string
+		for _, id := range accounts {
+			if mid[id] == before[id] {
+				settled = append(settled, id)
+			}
+		}
+		recs := again(settled, 2*time.Minute, 2)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		start := ms.Mallocs
+		b.StartTimer()
+		for _, r := range processAll(ctx, b, p, recs, 500) {
+			if r.Err != nil {
+				b.Fatalf("%s: %v", r.RecordID, r.Err)
+			}
+		}
+		b.StopTimer()
+		runtime.ReadMemStats(&ms)
+		mallocs += ms.Mallocs - start
+		after := versions(st, settled)
+		for _, id := range settled {
+			if after[id] != mid[id] {
+				wrote++
+			}
+		}
+		quiet += len(settled)
+		if err := st.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	if quiet == 0 || wrote*20 > quiet {
+		b.Fatalf("%d of %d quiet logins wrote their history: not the quiet path", wrote, quiet)
+	}
+	b.ReportMetric(float64(mallocs)/float64(quiet), "allocs/login")
+	b.ReportMetric(float64(quiet)/float64(b.N), "logins")
 }
