@@ -150,7 +150,7 @@ func (p *Peers) Encode(dst []byte) []byte {
 
 // DecodePeers reads a record Peers.Encode wrote.
 func DecodePeers(data []byte) (Peers, error) {
-	r := wire.NewReader(data)
+	r := wire.NewStringReader(data) // under 1 KB, read for one batch
 	var p Peers
 	if v := r.Byte(); v != peersVersion {
 		return Peers{}, fmt.Errorf("%w: peers codec version %d", ErrCorrupt, v)
@@ -158,6 +158,9 @@ func DecodePeers(data []byte) (Peers, error) {
 	p.First = int32(r.Varint())
 	p.Total = uint32(min(r.Uvarint(), math.MaxUint32))
 	n := r.Count(MaxMembers)
+	if n > 0 {
+		p.Members = make([]Member, 0, n)
+	}
 	for range n {
 		m := Member{Account: r.Str()}
 		m.Day = p.First + int32(r.Varint())

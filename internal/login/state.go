@@ -143,7 +143,10 @@ func Decode(data []byte) (State, error) {
 	s.First = r.Varint()
 	s.Newest = s.First + r.Varint()
 	s.Logins = uint16(min(r.Uvarint(), math.MaxUint16))
+	// Each list is made at its size: a login reads its account's history
+	// on every sign-in.
 	n := r.Count(MaxPlaces)
+	s.Places = sized(s.Places, n)
 	for range n {
 		var p Place
 		p.Country = r.Code()
@@ -157,16 +160,19 @@ func Decode(data []byte) (State, error) {
 	}
 	for _, l := range []*[]Seen{&s.Nets, &s.Devices} {
 		n := r.Count(MaxNets)
+		*l = sized(*l, n)
 		for range n {
 			*l = append(*l, Seen{Key: r.U32(), Day: int32(r.Varint())})
 		}
 	}
 	n = r.Count(MaxCountries)
+	s.Countries = sized(s.Countries, n)
 	for range n {
 		s.Countries = append(s.Countries, r.Code())
 	}
 	for _, l := range []*[]uint32{&s.Recent, &s.RaisedRules} {
 		n := r.Count(MaxRaised)
+		*l = sized(*l, n)
 		for range n {
 			*l = append(*l, r.U32())
 		}
@@ -194,4 +200,12 @@ func (s *State) Clone() State {
 	c.Recent = slices.Clone(s.Recent)
 	c.RaisedRules = slices.Clone(s.RaisedRules)
 	return c
+}
+
+// sized returns s (nil when n is 0) with room for n more.
+func sized[T any](s []T, n int) []T {
+	if n == 0 {
+		return s
+	}
+	return slices.Grow(s, n)
 }

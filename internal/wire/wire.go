@@ -37,10 +37,20 @@ func Bool(v bool) byte {
 type Reader struct {
 	b   []byte
 	err error
+	// From NewStringReader: the record as one string, and its length;
+	// strings are cut from it.
+	s     string
+	total int
 }
 
 // NewReader reads b.
 func NewReader(b []byte) *Reader { return &Reader{b: b} }
+
+// NewStringReader reads b, copied once into a string that every string
+// read is cut from: one allocation for a record of many strings instead
+// of one each. The strings keep the whole record alive, so it is for
+// records that are small and short-lived.
+func NewStringReader(b []byte) *Reader { return &Reader{b: b, s: string(b), total: len(b)} }
 
 func (r *Reader) fail(format string, args ...any) {
 	if r.err == nil {
@@ -121,7 +131,13 @@ func (r *Reader) Str() string {
 		r.fail("truncated in a string")
 		return ""
 	}
-	v := string(r.b[:n])
+	var v string
+	if r.s != "" {
+		off := r.total - len(r.b)
+		v = r.s[off : off+n]
+	} else {
+		v = string(r.b[:n])
+	}
 	r.b = r.b[n:]
 	return v
 }

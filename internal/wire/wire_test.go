@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -94,5 +95,37 @@ func TestCode(t *testing.T) {
 	de := []byte{2, 'D', 'E'}
 	if n := testing.AllocsPerRun(100, func() { r := Reader{b: de}; _ = r.Code() }); n > 0 {
 		t.Errorf("Code allocates %.0f times for a country code", n)
+	}
+}
+
+// TestStringReader reads strings, truncations included, as NewReader does,
+// and the strings outlive a change to the bytes they were read from.
+func TestStringReader(t *testing.T) {
+	t.Parallel()
+	var b []byte
+	for _, s := range []string{"acc-1", "", "US", strings.Repeat("y", 40)} {
+		b = AppendStr(b, s)
+		b = binary.AppendUvarint(b, uint64(len(s)))
+	}
+	for cut := len(b); cut >= 0; cut-- {
+		x, y := NewReader(b[:cut]), NewStringReader(b[:cut])
+		for range 4 {
+			if sx, sy := x.Str(), y.Str(); sx != sy {
+				t.Fatalf("cut %d: Str %q, string reader %q", cut, sx, sy)
+			}
+			if ux, uy := x.Uvarint(), y.Uvarint(); ux != uy {
+				t.Fatalf("cut %d: Uvarint %d, string reader %d", cut, ux, uy)
+			}
+		}
+		if (x.Done() == nil) != (y.Done() == nil) {
+			t.Fatalf("cut %d: Done %v, string reader %v", cut, x.Done(), y.Done())
+		}
+	}
+	c := slices.Clone(b)
+	r := NewStringReader(c)
+	s := r.Str()
+	clear(c)
+	if s != "acc-1" {
+		t.Errorf("a string read changed with its record's bytes: %q", s)
 	}
 }
