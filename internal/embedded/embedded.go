@@ -104,6 +104,10 @@ type buffer struct {
 type record struct {
 	attrs   window.Attrs
 	expires int64
+	// bound is at least attrs' stored size (attrsSize), 0 until measured:
+	// a delta's size is added to it, which spares measuring a busy key of
+	// hundreds of attributes on every update.
+	bound int
 }
 
 func newBuffer(n int) buffer {

@@ -152,11 +152,18 @@ func (s *Store) updateBuffered(deltas []window.Delta, errs []error) []error {
 			}
 			continue
 		}
-		if attrsSize(r.attrs)+deltaSize(d) > storage.MaxItemBytes && attrsSize(window.Apply(maps.Clone(r.attrs), d)) > storage.MaxItemBytes {
-			errs[i] = fmt.Errorf("update key %s: %w", d.Key.Redacted(), errTooLarge)
-			continue
+		// Apply adds no more than the delta's names, and may take some
+		// away: the bound plus the delta's size bounds the result.
+		grow := deltaSize(d)
+		if r.bound == 0 || r.bound+grow > storage.MaxItemBytes {
+			r.bound = attrsSize(r.attrs)
+			if r.bound+grow > storage.MaxItemBytes && attrsSize(window.Apply(maps.Clone(r.attrs), d)) > storage.MaxItemBytes {
+				errs[i] = fmt.Errorf("update key %s: %w", d.Key.Redacted(), errTooLarge)
+				continue
+			}
 		}
 		r.attrs = window.Apply(r.attrs, d)
+		r.bound += grow
 		r.expires = max(r.expires, d.Expires)
 	}
 	rollback(tx) // before buffered may wait for a flush
