@@ -3,7 +3,6 @@ package embedded
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -89,11 +88,7 @@ func putItem(items, index *bolt.Bucket, w queue.Write) error {
 		}
 	}
 	it := normalize(w.Item)
-	v, err := json.Marshal(it)
-	if err != nil {
-		return fmt.Errorf("put queue item %s: %w", id, err)
-	}
-	if err := items.Put(k, v); err != nil {
+	if err := items.Put(k, appendItem(nil, it)); err != nil {
 		return fmt.Errorf("put queue item %s: %w", id, err)
 	}
 	if err := index.Put(indexKey(it), k); err != nil {
@@ -126,18 +121,6 @@ func normalize(it queue.Item) queue.Item {
 		it.EventIDs = slices.Compact(slices.Sorted(slices.Values(it.EventIDs)))
 	}
 	return it
-}
-
-func decodeItem(v []byte) (queue.Item, error) {
-	var it queue.Item
-	if err := json.Unmarshal(v, &it); err != nil {
-		return queue.Item{}, err
-	}
-	it.CreatedAt, it.UpdatedAt = it.CreatedAt.UTC(), it.UpdatedAt.UTC()
-	for i := range it.History {
-		it.History[i].At = it.History[i].At.UTC()
-	}
-	return it, nil
 }
 
 // indexKey is the item's key in the reading index: the partition, then
