@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/mailtrust/abusescan/internal/coldstart"
+	"github.com/mailtrust/abusescan/internal/invoke"
 )
 
 func main() {
@@ -25,5 +26,5 @@ func main() {
 		log.Error("start", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
-	lambda.Start(newHandler(sc.Pipeline, log, os.Stdout))
+	lambda.Start(invoke.Raw(newHandler(sc.Pipeline, log, os.Stdout)))
 }

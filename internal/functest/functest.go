@@ -160,10 +160,10 @@ func NewHarness(newHandler func(invoke.Processor, *slog.Logger, io.Writer) Handl
 }
 
 // Invoke runs the handler as the Lambda runtime does, through
-// aws-lambda-go's own handler: the payload decoded from bytes and the
-// response encoded to them.
+// aws-lambda-go's own handler as main.go hands it over (invoke.Raw): the
+// payload as bytes, the response encoded to them.
 func (h *Harness) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	return lambda.NewHandler(h.Handle).Invoke(ctx, payload)
+	return lambda.NewHandler(invoke.Raw(h.Handle)).Invoke(ctx, payload)
 }
 
 // LogLines parses the JSON log lines whose msg is msg.

@@ -1,6 +1,7 @@
 package invoke
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,6 +67,29 @@ func Handler(p Processor, log *slog.Logger, metricsOut io.Writer, namespace, fun
 		inv.LogSummary(ctx, time.Since(start), err)
 		return resp, err
 	}
+}
+
+// Raw is a function's handler (Handler) as a lambda.Handler, which
+// aws-lambda-go hands the payload as it came. Given a func, the library
+// first decodes the payload into the func's argument (a json.RawMessage
+// here): one more pass over a batch of a hundred records, a third of a
+// login batch's time in the function. The response is encoded as the
+// library encodes a func's: JSON, HTML not escaped, no trailing newline.
+type Raw func(ctx context.Context, raw json.RawMessage) (any, error)
+
+// Invoke runs the handler on payload.
+func (h Raw) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	resp, err := h(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(resp); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil // as the library strips it
 }
 
 // trigger is the shape of a payload, read before anything else.

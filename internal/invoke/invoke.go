@@ -129,6 +129,23 @@ var ErrUnidentifiable = errors.New("a record without a sequence number")
 // handler returns it, and Lambda retries (and, with bisection, splits) the
 // batch as a whole.
 func (inv *Invocation) Kinesis(ctx context.Context, p Processor, raw json.RawMessage) (events.KinesisEventResponse, error) {
+	inv.recordIDName = "sequenceNumber"
+	// Most batches decode whole, in one pass; one that does not is read
+	// again record by record, for each bad record to fail alone.
+	var whole events.KinesisEvent
+	if json.Unmarshal(raw, &whole) == nil && len(whole.Records) > 0 {
+		recs := make([]pipeline.Record, len(whole.Records))
+		for i, r := range whole.Records {
+			if r.Kinesis.SequenceNumber == "" {
+				recs = nil
+				break
+			}
+			recs[i] = pipeline.Record{ID: r.Kinesis.SequenceNumber, Body: r.Kinesis.Data}
+		}
+		if recs != nil {
+			return inv.kinesisResponse(ctx, recs, p.Process(ctx, recs)), nil
+		}
+	}
 	var batch struct {
 		Records []json.RawMessage `json:"Records"`
 	}
@@ -137,7 +154,6 @@ func (inv *Invocation) Kinesis(ctx context.Context, p Processor, raw json.RawMes
 		// cannot happen, and no record could be named if it did.
 		return events.KinesisEventResponse{}, fmt.Errorf("kinesis batch not readable: %w", err)
 	}
-	inv.recordIDName = "sequenceNumber"
 	recs := make([]pipeline.Record, len(batch.Records))
 	readable := make([]pipeline.Record, 0, len(batch.Records))
 	var unreadable []pipeline.Result
@@ -164,12 +180,18 @@ func (inv *Invocation) Kinesis(ctx context.Context, p Processor, raw json.RawMes
 		rs = p.Process(ctx, readable)
 	}
 	rs = append(rs, unreadable...)
+	return inv.kinesisResponse(ctx, recs, rs), nil
+}
+
+// kinesisResponse counts the results of recs and names the records to
+// retry.
+func (inv *Invocation) kinesisResponse(ctx context.Context, recs []pipeline.Record, rs []pipeline.Result) events.KinesisEventResponse {
 	inv.Count(rs)
 	failures := []events.KinesisBatchItemFailure{}
 	for _, id := range inv.failed(ctx, recs, rs) {
 		failures = append(failures, events.KinesisBatchItemFailure{ItemIdentifier: id})
 	}
-	return events.KinesisEventResponse{BatchItemFailures: failures}, nil
+	return events.KinesisEventResponse{BatchItemFailures: failures}
 }
 
 // failed returns the ids of recs, in their order, that no result says were

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/pipeline"
@@ -171,4 +172,42 @@ type processorFunc func(ctx context.Context, recs []pipeline.Record) []pipeline.
 
 func (f processorFunc) Process(ctx context.Context, recs []pipeline.Record) []pipeline.Result {
 	return f(ctx, recs)
+}
+
+// TestRawAnswersAsTheLibrary: handed over as Raw, a handler's responses and
+// errors reach Lambda as they did when aws-lambda-go decoded its argument
+// and encoded its response itself.
+func TestRawAnswersAsTheLibrary(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name string
+		resp any
+		err  error
+	}{
+		{"nil", nil, nil},
+		{"sqs", events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{{ItemIdentifier: "<m1>&"}}}, nil},
+		{"kinesis empty", events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{}}, nil},
+		{"error", events.SQSEventResponse{}, boom},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got [2]json.RawMessage
+			h := func(i int) func(context.Context, json.RawMessage) (any, error) {
+				return func(_ context.Context, raw json.RawMessage) (any, error) {
+					got[i] = raw
+					return tc.resp, tc.err
+				}
+			}
+			payload := []byte(`{"Records":[{"eventSource":"aws:sqs","body":"x"}]}`)
+			want, wantErr := lambda.NewHandler(h(0)).Invoke(t.Context(), payload)
+			out, err := lambda.NewHandler(Raw(h(1))).Invoke(t.Context(), payload)
+			if string(out) != string(want) || !errors.Is(err, tc.err) || !errors.Is(wantErr, tc.err) {
+				t.Errorf("Raw: %q, %v; the library: %q, %v", out, err, want, wantErr)
+			}
+			if string(got[0]) != string(got[1]) {
+				t.Errorf("Raw handed over %q, the library %q", got[1], got[0])
+			}
+		})
+	}
 }
