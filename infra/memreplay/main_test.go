@@ -153,9 +153,9 @@ func TestRow(t *testing.T) {
 	t.Parallel()
 	r := result{name: "a", desc: "30-day backtest", days: 30, accounts: 50000, events: 300000,
 		wall: 10 * time.Second, cpu: 15 * time.Second, maxRSS: 512 * 1024,
-		gc: gcStats{n: 3, peak: 200, live: 120}, storeBytes: 64 << 20}
+		gc: gcStats{n: 3, peak: 200, live: 120}, storeBytes: 64 << 20, keys: 1234}
 	got := r.row()
-	want := "| a: 30-day backtest | 30 | 50000 | 300000 | 0 | 10.0 s | 30000 | 15.0 s | 512 MB | 200 MB (120 MB) | 3 | 64 MB |"
+	want := "| a: 30-day backtest | 30 | 50000 | 300000 | 0 | 10.0 s | 30000 | 15.0 s | 512 MB | 200 MB (120 MB) | 3 | 64 MB | 1234 |"
 	if got != want {
 		t.Errorf("row = %q\nwant  %q", got, want)
 	}

@@ -351,3 +351,18 @@ func fail(errs []error, err error) []error {
 	}
 	return errs
 }
+
+// KeyCount returns how many window keys the file holds, expired ones
+// included (the embedded store deletes nothing by age): what a replay's
+// memory is measured against (infra/memreplay).
+func (s *Store) KeyCount() (int, error) {
+	if err := s.Flush(); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = bucket(tx, bucketKeys).Stats().KeyN
+		return nil
+	})
+	return n, err
+}

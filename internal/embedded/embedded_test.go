@@ -157,3 +157,19 @@ func TestOpenBadPath(t *testing.T) {
 		t.Errorf("Open(%s) error = %v, want one naming the path", path, err)
 	}
 }
+
+// TestKeyCount counts buffered keys too, and each key once.
+func TestKeyCount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "scan.db"), embedded.Options{Buffer: 1000})
+	defer s.Close()
+	for _, k := range []window.Key{"ip#1", "ip#2", "ip#1", "dev#3"} {
+		if err := errors.Join(s.UpdateKeys(ctx, []window.Delta{{Key: k, Incr: window.Attrs{"f1": 1}}})...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.KeyCount(); n != 3 || err != nil {
+		t.Errorf("KeyCount = %d, %v; want 3", n, err)
+	}
+}
