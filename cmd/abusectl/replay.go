@@ -92,8 +92,9 @@ func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 
 	var t tally
 	progress := newProgress(stderr)
+	expire := expirer(st, sc.Pipeline)
 	for _, name := range fs.Args() {
-		err := replayFile(ctx, name, stdin, sc.Pipeline, scan.batch, func(r pipeline.Result) {
+		err := replayFile(ctx, name, stdin, sc.Pipeline, scan.batch, expire, func(r pipeline.Result) {
 			t.add(r)
 			if r.Err != nil {
 				fmt.Fprintf(stderr, "%s: %s\n", Escape(r.RecordID), Escape(r.Err.Error()))
@@ -123,9 +124,32 @@ func cmdReplay(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 // and a longer line is reported as malformed rather than read whole.
 const maxLine = event.MaxEventBytes + 1
 
+// expirer returns what a replay runs after each batch: once a day of the
+// replay's own time, the store deletes what DynamoDB's TTL would have by
+// then, so that its file holds the keys of the last 30 days, not of the
+// whole span (a store that cannot returns a func that does nothing).
+func expirer(st store, p *pipeline.Pipeline) func() error {
+	x, ok := st.(interface{ Expire(time.Time) (int, error) })
+	if !ok {
+		return func() error { return nil }
+	}
+	var last time.Time
+	return func() error {
+		now := p.Present()
+		if now.Sub(last) < 24*time.Hour {
+			return nil
+		}
+		last = now
+		if _, err := x.Expire(now); err != nil {
+			return fmt.Errorf("delete expired state: %w", err)
+		}
+		return nil
+	}
+}
+
 // replayFile feeds a JSON Lines file through the pipeline in batches, in
-// order, calling emit for every line's result.
-func replayFile(ctx context.Context, name string, stdin io.Reader, p *pipeline.Pipeline, batch int, emit func(pipeline.Result)) error {
+// order, calling emit for every line's result and after for every batch.
+func replayFile(ctx context.Context, name string, stdin io.Reader, p *pipeline.Pipeline, batch int, after func() error, emit func(pipeline.Result)) error {
 	var r io.Reader = stdin
 	if name != "-" {
 		f, err := os.Open(name)
@@ -140,14 +164,15 @@ func replayFile(ctx context.Context, name string, stdin io.Reader, p *pipeline.P
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
 	recs := make([]pipeline.Record, 0, batch)
-	flush := func() {
+	flush := func() error {
 		if len(recs) == 0 {
-			return
+			return nil
 		}
 		for _, res := range p.Process(ctx, recs) {
 			emit(res)
 		}
 		recs = recs[:0]
+		return after()
 	}
 	for line := 1; ; line++ {
 		if err := ctx.Err(); err != nil {
@@ -158,7 +183,9 @@ func replayFile(ctx context.Context, name string, stdin io.Reader, p *pipeline.P
 			if len(trimSpace(b)) > 0 {
 				recs = append(recs, pipeline.Record{ID: fmt.Sprintf("%s:%d", name, line), Body: b})
 				if len(recs) == batch {
-					flush()
+					if err := flush(); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -169,8 +196,7 @@ func replayFile(ctx context.Context, name string, stdin io.Reader, p *pipeline.P
 			return fmt.Errorf("read %s: %w", name, err)
 		}
 	}
-	flush()
-	return nil
+	return flush()
 }
 
 // readLine returns one line without its newline; a line longer than maxLine

@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/account"
+	"github.com/mailtrust/abusescan/internal/claim"
 	"github.com/mailtrust/abusescan/internal/embedded"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/storetest"
+	"github.com/mailtrust/abusescan/internal/versioned"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -171,5 +173,58 @@ func TestKeyCount(t *testing.T) {
 	}
 	if n, err := s.KeyCount(); n != 3 || err != nil {
 		t.Errorf("KeyCount = %d, %v; want 3", n, err)
+	}
+}
+
+// TestExpire deletes what is past its expiry, buffered or in the file, of
+// every kind that has one, and keeps the rest and the queue.
+func TestExpire(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	past, later := now.Add(-time.Hour).Unix(), now.Add(time.Hour).Unix()
+	for _, o := range []embedded.Options{{}, {Buffer: 1000}} {
+		t.Run(fmt.Sprintf("Buffer=%d", o.Buffer), func(t *testing.T) {
+			t.Parallel()
+			s := open(t, filepath.Join(t.TempDir(), "scan.db"), o)
+			defer s.Close()
+			must := func(errs []error) {
+				t.Helper()
+				if err := errors.Join(errs...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			must(s.UpdateKeys(ctx, []window.Delta{
+				{Key: "ip#old", Incr: window.Attrs{"f1": 1}, Expires: past},
+				{Key: "ip#new", Incr: window.Attrs{"f1": 1}, Expires: later},
+			}))
+			must(s.PutClaims(ctx, []claim.Write{
+				{Claim: claim.Claim{ID: "c-old", EventID: "e-old", Hash: "h", Owner: "o", LeaseUntil: past, Expires: past}},
+				{Claim: claim.Claim{ID: "c-new", EventID: "e-new", Hash: "h", Owner: "o", LeaseUntil: past, Expires: later}},
+			}))
+			must(s.PutRecords(ctx, []versioned.Write{
+				{Key: "r-old", Record: versioned.Record{Version: 1, Expires: past, Data: []byte("x")}},
+				{Key: "r-new", Record: versioned.Record{Version: 1, Expires: later, Data: []byte("x")}},
+			}))
+			must(s.CreateAccounts(ctx, []account.Account{{ID: "a-old", Expires: past}, {ID: "a-new", Expires: later}}))
+			must(s.PutQueueItems(ctx, []queue.Write{{Item: queue.Item{AccountID: "a-old", Action: queue.Review, Status: queue.Pending, Version: 1, ExpiresAt: past}}}))
+
+			n, err := s.Expire(now)
+			if err != nil || n != 4 {
+				t.Fatalf("Expire = %d, %v; want 4 deleted", n, err)
+			}
+			keys, _ := s.Keys(ctx, []window.Key{"ip#old", "ip#new"})
+			claims, _ := s.Claims(ctx, []string{"c-old", "c-new"})
+			recs, _ := s.Records(ctx, []string{"r-old", "r-new"}, true)
+			accts, _ := s.Accounts(ctx, []string{"a-old", "a-new"})
+			items, _ := s.QueueItems(ctx, []string{"a-old"})
+			if len(keys) != 1 || keys["ip#new"] == nil || len(claims) != 1 || claims["c-new"].ID == "" ||
+				len(recs) != 1 || recs["r-new"].Version != 1 || len(accts) != 1 || accts["a-new"].ID == "" || len(items) != 1 {
+				t.Errorf("after Expire: keys %v, claims %v, records %v, accounts %v, queue %v; want the new ones and the queue item", keys, claims, recs, accts, items)
+			}
+			if n, err := s.KeyCount(); n != 1 || err != nil {
+				t.Errorf("KeyCount = %d, %v; want 1", n, err)
+			}
+		})
 	}
 }

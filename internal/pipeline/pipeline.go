@@ -283,6 +283,16 @@ func (p *Pipeline) present(now time.Time) time.Time {
 	return time.Time{}
 }
 
+// Present is the time a replay has reached: its newest event's, or zero
+// before any (and always zero outside a replay, where state is judged at
+// the clock's now).
+func (p *Pipeline) Present() time.Time {
+	if !p.c.History {
+		return time.Time{}
+	}
+	return p.present(time.Time{})
+}
+
 // advance moves a replay's present forward to t.
 func (p *Pipeline) advance(t time.Time) {
 	u := t.Unix()

@@ -1,0 +1,64 @@
+package embedded
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Expire deletes what DynamoDB's TTL deletes once now has passed: the
+// window keys, claims, versioned records and account records whose expiry
+// is before now. Without it a replay's file, which bbolt maps into
+// memory, would keep every key and every event's claim of the whole span
+// it replayed, not only those of the last 30 days; the pages it frees are
+// reused. Queue items stay: people's decisions are read by the queue
+// commands, and a closed item's own expiry is for DynamoDB alone.
+//
+// What is buffered is written first. A replay calls Expire with the time
+// of its newest event: nothing the pipeline still reads is past expiry by
+// then, as events older than the retention are refused.
+func (s *Store) Expire(now time.Time) (int, error) {
+	if err := s.Flush(); err != nil {
+		return 0, err
+	}
+	cutoff := now.Unix()
+	buckets := []struct {
+		name    string
+		expires func(v []byte) (int64, error)
+	}{
+		{bucketKeys, func(v []byte) (int64, error) { e, err := parseAttrs(v); return e.expires, err }},
+		{bucketClaims, func(v []byte) (int64, error) { c, err := s.decodeClaim(v); return c.Expires, err }},
+		{bucketRecords, func(v []byte) (int64, error) { r, err := parseRecord(v); return r.Expires, err }},
+		{bucketAccounts, func(v []byte) (int64, error) { a, err := decodeAccount(v); return a.Expires, err }},
+	}
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range buckets {
+			bk := bucket(tx, b.name)
+			// Deleted after the walk: a cursor's next after a delete
+			// may skip an entry.
+			var gone [][]byte
+			c := bk.Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				// An unreadable value is left for the reads that will
+				// report it; 0 is "never".
+				if exp, err := b.expires(v); err == nil && exp > 0 && exp < cutoff {
+					gone = append(gone, bytes.Clone(k))
+				}
+			}
+			for _, k := range gone {
+				if err := bk.Delete(k); err != nil {
+					return fmt.Errorf("expire %s: %w", b.name, err)
+				}
+			}
+			n += len(gone)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("expire: %w", err)
+	}
+	return n, nil
+}
