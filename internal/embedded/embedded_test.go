@@ -209,8 +209,7 @@ func TestExpire(t *testing.T) {
 			must(s.CreateAccounts(ctx, []account.Account{{ID: "a-old", Expires: past}, {ID: "a-new", Expires: later}}))
 			must(s.PutQueueItems(ctx, []queue.Write{{Item: queue.Item{AccountID: "a-old", Action: queue.Review, Status: queue.Pending, Version: 1, ExpiresAt: past}}}))
 
-			n, err := s.Expire(now)
-			if err != nil || n != 4 {
+			if n, err := s.Expire(now); err != nil || n != 4 {
 				t.Fatalf("Expire = %d, %v; want 4 deleted", n, err)
 			}
 			keys, _ := s.Keys(ctx, []window.Key{"ip#old", "ip#new"})

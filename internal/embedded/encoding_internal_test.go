@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mailtrust/abusescan/internal/account"
+	"github.com/mailtrust/abusescan/internal/claim"
 	"github.com/mailtrust/abusescan/internal/window"
 )
 
@@ -137,5 +138,28 @@ func BenchmarkDecode100(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_, _ = decodeAttrs(enc)
+	}
+}
+
+// TestExpiresReaders: the expiry readers Expire uses read what the full
+// decoders read.
+func TestExpiresReaders(t *testing.T) {
+	for _, a := range []account.Account{
+		{ID: "acc-1", SignupEventID: "e", Country: "US", Prefix: "10.0.0.0/24", DeviceHash: "d", CreatedAt: time.Unix(1_800_000_000, 5), ASN: 7, Score: 55, Expires: 1_800_100_000, Claimed: "DE", Zone: "z"},
+		{ID: "acc-2", Expires: -3},
+	} {
+		v := appendAccount(nil, a)
+		if exp, err := accountExpires(v); err != nil || exp != a.Expires {
+			t.Errorf("accountExpires = %d, %v; want %d", exp, err, a.Expires)
+		}
+		if _, err := accountExpires(v[:len(v)/2]); err == nil {
+			t.Error("accountExpires read a truncated record")
+		}
+	}
+	s := &Store{}
+	v := appendClaim(nil, claim.Claim{ID: "c", EventID: "e", Hash: "h", Owner: "o", LeaseUntil: 9, Expires: 1_800_000_000, Done: true}, "ep")
+	c, err := s.decodeClaim(v)
+	if exp, xerr := claimExpires(v); err != nil || xerr != nil || exp != c.Expires {
+		t.Errorf("claimExpires = %d, %v; decodeClaim = %d, %v", exp, xerr, c.Expires, err)
 	}
 }
