@@ -98,6 +98,9 @@ type buffer struct {
 	accounts map[string][]byte
 	claims   map[string][]byte
 	records  map[string][]byte // encoded versioned.Record
+	// expire, if not 0, is the cutoff of an Expire call: writing the
+	// buffer deletes the file's entries that expired before it.
+	expire int64
 }
 
 // record is a window key's stored state.
@@ -166,7 +169,7 @@ func (s *Store) Close() error {
 		for s.inFlight {
 			s.flushed.Wait()
 		}
-		if s.flushErr == nil && s.dirty.len() > 0 {
+		if s.flushErr == nil && (s.dirty.len() > 0 || s.dirty.expire != 0) {
 			s.flushing, s.dirty = s.dirty, buffer{}
 			s.flushErr = s.write(s.flushing)
 			s.flushing = buffer{}
@@ -196,7 +199,7 @@ func (s *Store) Flush() error {
 	for s.inFlight {
 		s.flushed.Wait()
 	}
-	if s.flushErr != nil || s.dirty.len() == 0 {
+	if s.flushErr != nil || (s.dirty.len() == 0 && s.dirty.expire == 0) {
 		return s.flushErr
 	}
 	s.flushing, s.dirty = s.dirty, newBuffer(s.limit)
@@ -269,6 +272,11 @@ func (s *Store) write(b buffer) error {
 		for _, k := range slices.Sorted(maps.Keys(b.records)) {
 			if err := br.Put(bytesOf(k), b.records[k]); err != nil {
 				return fmt.Errorf("record %s: %w", k, err)
+			}
+		}
+		if b.expire != 0 {
+			if _, err := expireFile(tx, b.expire); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -212,6 +212,29 @@ func TestExpire(t *testing.T) {
 			if n, err := s.Expire(now); err != nil || n != 4 {
 				t.Fatalf("Expire = %d, %v; want 4 deleted", n, err)
 			}
+			if o.Buffer > 0 {
+				// Written to the file, then expired there: with the
+				// buffer's next write.
+				if err := s.Flush(); err != nil { // the first call's cutoff
+					t.Fatal(err)
+				}
+				must(s.UpdateKeys(ctx, []window.Delta{{Key: "ip#filed", Incr: window.Attrs{"f1": 1}, Expires: past}}))
+				if err := s.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				if n, err := s.Expire(now); err != nil || n != 0 {
+					t.Fatalf("Expire of a key in the file = %d, %v; want 0 deleted at once", n, err)
+				}
+				if got, _ := s.Keys(ctx, []window.Key{"ip#filed"}); len(got) != 1 {
+					t.Fatalf("the expired key went before the buffer's next write")
+				}
+				if err := s.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				if got, _ := s.Keys(ctx, []window.Key{"ip#filed"}); len(got) != 0 {
+					t.Fatalf("the expired key is still in the file after the buffer's write")
+				}
+			}
 			keys, _ := s.Keys(ctx, []window.Key{"ip#old", "ip#new"})
 			claims, _ := s.Claims(ctx, []string{"c-old", "c-new"})
 			recs, _ := s.Records(ctx, []string{"r-old", "r-new"}, true)

@@ -16,15 +16,40 @@ import (
 // reused. Queue items stay: people's decisions are read by the queue
 // commands, and a closed item's own expiry is for DynamoDB alone.
 //
-// It deletes from the buffer of changes not yet written, then from the
-// file in one write transaction (a buffer being written is left to the
-// next call). Where the buffer replaces an expired copy in the file, the
-// copy is deleted and the flush writes the new one: bbolt runs the two
-// writes one after the other, in either order, with the same outcome. A replay calls Expire with the time
-// of its newest event: nothing the pipeline still reads is past expiry by
-// then, as events older than the retention are refused.
+// A replay calls Expire with the time of its newest event: nothing the
+// pipeline still reads is past expiry by then, as events older than the
+// retention are refused.
+//
+// Without a buffer, Expire deletes from the file at once. With one, it
+// deletes the expired changes not yet written, and the file's expired
+// entries go in the same transaction as the buffer's next write (in the
+// background, like the write; at the latest by Close): a transaction of
+// its own would wait for a write in progress and stall the caller.
+// It returns how many entries it deleted at once.
 func (s *Store) Expire(now time.Time) (int, error) {
 	cutoff := now.Unix()
+	if s.limit == 0 {
+		var n int
+		err := s.db.Update(func(tx *bolt.Tx) (err error) {
+			n, err = expireFile(tx, cutoff)
+			return err
+		})
+		if err != nil {
+			return 0, fmt.Errorf("expire: %w", err)
+		}
+		return n, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.flushErr != nil {
+		return 0, s.flushErr
+	}
+	s.dirty.expire = max(s.dirty.expire, cutoff)
+	return s.dirty.expireChanges(cutoff), nil
+}
+
+// expireFile deletes the file's entries that expired before cutoff.
+func expireFile(tx *bolt.Tx, cutoff int64) (int, error) {
 	buckets := []struct {
 		name    string
 		expires func(v []byte) (int64, error)
@@ -34,34 +59,57 @@ func (s *Store) Expire(now time.Time) (int, error) {
 		{bucketRecords, recordExpires},
 		{bucketAccounts, accountExpires},
 	}
-	n := s.expireBuffered(cutoff)
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range buckets {
-			bk := bucket(tx, b.name)
-			// Deleted after the walk: a cursor's next after a delete
-			// may skip an entry.
-			var gone [][]byte
-			c := bk.Cursor()
-			for k, v := c.First(); k != nil; k, v = c.Next() {
-				// An unreadable value is left for the reads that will
-				// report it; 0 is "never".
-				if exp, err := b.expires(v); err == nil && exp > 0 && exp < cutoff {
-					gone = append(gone, bytes.Clone(k))
-				}
+	n := 0
+	for _, b := range buckets {
+		bk := bucket(tx, b.name)
+		// Deleted after the walk: a cursor's next after a delete may skip
+		// an entry.
+		var gone [][]byte
+		c := bk.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if expired(cutoff, b.expires, v) {
+				gone = append(gone, bytes.Clone(k))
 			}
-			for _, k := range gone {
-				if err := bk.Delete(k); err != nil {
-					return fmt.Errorf("expire %s: %w", b.name, err)
-				}
-			}
-			n += len(gone)
 		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("expire: %w", err)
+		for _, k := range gone {
+			if err := bk.Delete(k); err != nil {
+				return n, fmt.Errorf("expire %s: %w", b.name, err)
+			}
+		}
+		n += len(gone)
 	}
 	return n, nil
+}
+
+// expired tells whether entry v, whose expiry expires reads, is gone at
+// cutoff. An unreadable entry is left for the reads that will report it;
+// an expiry of 0 is never.
+func expired(cutoff int64, expires func([]byte) (int64, error), v []byte) bool {
+	exp, err := expires(v)
+	return err == nil && exp > 0 && exp < cutoff
+}
+
+// expireChanges deletes b's changes that expired before cutoff.
+func (b buffer) expireChanges(cutoff int64) int {
+	n := 0
+	for k, r := range b.keys {
+		if r.expires > 0 && r.expires < cutoff {
+			delete(b.keys, k)
+			n++
+		}
+	}
+	for _, m := range []struct {
+		entries map[string][]byte
+		expires func([]byte) (int64, error)
+	}{{b.claims, claimExpires}, {b.accounts, accountExpires}, {b.records, recordExpires}} {
+		for k, v := range m.entries {
+			if expired(cutoff, m.expires, v) {
+				delete(m.entries, k)
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // claimExpires reads a stored claim's expiry alone: a replay holds a claim
@@ -105,44 +153,6 @@ func accountExpires(v []byte) (int64, error) {
 		return 0, errCorrupt
 	}
 	return exp, nil
-}
-
-// expireBuffered deletes the expired changes of the buffer not yet written.
-func (s *Store) expireBuffered(cutoff int64) int {
-	if s.limit == 0 {
-		return 0
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	gone := func(exp int64, err error) bool {
-		if err == nil && exp > 0 && exp < cutoff {
-			n++
-			return true
-		}
-		return false
-	}
-	for k, r := range s.dirty.keys {
-		if gone(r.expires, nil) {
-			delete(s.dirty.keys, k)
-		}
-	}
-	for k, v := range s.dirty.claims {
-		if gone(claimExpires(v)) {
-			delete(s.dirty.claims, k)
-		}
-	}
-	for k, v := range s.dirty.accounts {
-		if gone(accountExpires(v)) {
-			delete(s.dirty.accounts, k)
-		}
-	}
-	for k, v := range s.dirty.records {
-		if gone(recordExpires(v)) {
-			delete(s.dirty.records, k)
-		}
-	}
-	return n
 }
 
 func recordExpires(v []byte) (int64, error) {
