@@ -59,14 +59,41 @@ tidy-check:
 unit:
 	NAMEDATA_DIR=$(CURDIR)/infra/node_modules $(GO) test -race -count=1 -timeout 25m ./...
 
-## bench: the throughput and cost benchmarks whose figures are in BENCHMARKS.md.
+## bench: the throughput, memory and cost benchmarks whose figures are in
+## BENCHMARKS.md (about an hour on the 2-core build machine).
 bench: infra/node_modules
-	$(GO) test -run '^$$' -bench 'Replay|DecodeLookup' -benchtime 3x -count 6 ./internal/pipeline/ | tee bench.out
+	$(GO) test -run '^$$' -bench '^Benchmark(Replay|DecodeLookup)$$' -benchtime 3x -count 6 ./internal/pipeline/ | tee bench.out
+	$(GO) test -run '^$$' -bench '^Benchmark(LoginReplay|LoginDecodeLookup|LoginQuiet)$$' -benchtime 1x -count 5 ./internal/pipeline/ | tee -a bench.out
+	$(GO) test -run '^$$' -bench '^Benchmark(ReplayMix|MixDecodeLookup)$$' -benchtime 1x -count 3 ./internal/pipeline/ | tee -a bench.out
+	$(GO) test -run '^$$' -bench HandlerBatch100 -benchtime 1x -count 3 ./functions/signup/ ./functions/login/ ./functions/message/ | tee -a bench.out
+	$(GO) test -run '^$$' -bench HandlerBatch100 -benchtime 1x -count 3 -cpu 1 ./functions/signup/ ./functions/login/ ./functions/message/ | tee -a bench.out
 	$(GO) test -run '^$$' -bench DynamoCost -benchtime 1x -count 2 ./internal/pipeline/ | tee -a bench.out
 	$(GO) test -run '^$$' -bench LoginCost -benchtime 1x -count 2 ./internal/pipeline/ | tee -a bench.out
 	$(GO) test -run '^$$' -bench 'MessagePath|MessageCost' -benchmem -benchtime 2x -count 2 ./internal/pipeline/ | tee -a bench.out
 	$(GO) test -run '^$$' -bench 'Parse|Enmime|Prescan|TurnAway' -benchmem -count 2 ./internal/mail/ | tee -a bench.out
 	$(GO) test -run '^$$' -bench ColdStart -count 3 ./internal/setup/ | tee -a bench.out
+	$(GO) run ./infra/memreplay -scenarios a,b -scale 10 | tee -a bench.out
+	$(GO) run ./infra/memreplay -scenarios c -scale 3 | tee -a bench.out
+
+## bench-compare: the signup and login replays of BASE (a commit) against
+## the work tree's, run by turns six times, compared with benchstat
+## (pinned); the raw runs stay in bench-base.out and bench-new.out.
+BASE      ?= 5f800d0
+BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+.PHONY: bench-compare
+bench-compare:
+	@rm -rf .bench-base && git worktree prune && git worktree add -f --detach .bench-base $(BASE) >/dev/null
+	cd .bench-base && $(GO) test -c -o ../base.test ./internal/pipeline/
+	$(GO) test -c -o new.test ./internal/pipeline/
+	@rm -f bench-base.out bench-new.out
+	@for i in 1 2 3 4 5 6; do \
+		(cd internal/pipeline && ../../base.test -test.run '^$$' -test.bench '^Benchmark(Replay|LoginReplay)$$' -test.benchtime 1x -test.benchmem) | grep '^Bench' >> bench-base.out; \
+		(cd internal/pipeline && ../../new.test -test.run '^$$' -test.bench '^Benchmark(Replay|LoginReplay)$$' -test.benchtime 1x -test.benchmem) | grep '^Bench' >> bench-new.out; \
+	done
+	@git worktree remove --force .bench-base
+	@# Before 5f800d0's successor the login replay had no clusters=false/true cases.
+	@sed -i 's|^BenchmarkLoginReplay-\([0-9]*\) |BenchmarkLoginReplay/clusters=false-\1 |' bench-base.out
+	$(GO) run $(BENCHSTAT) base=bench-base.out new=bench-new.out
 
 ## backtest: precision and recall on the generated labelled scenario.
 backtest:
