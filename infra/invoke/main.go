@@ -57,6 +57,7 @@ import (
 
 	"github.com/mailtrust/abusescan/internal/dynamo"
 	"github.com/mailtrust/abusescan/internal/lambdalocal"
+	"github.com/mailtrust/abusescan/internal/modroot"
 )
 
 func main() {
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if strings.ContainsAny(*function, `/\.`) || *function == "" {
 		return fmt.Errorf("-function %q: want the name of a folder of functions/", *function)
 	}
-	root, err := moduleRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		return err
 	}
@@ -317,25 +318,6 @@ func loopback(endpoint string) error {
 		return nil
 	}
 	return fmt.Errorf("DYNAMODB_ENDPOINT %q is not on loopback: a local run only talks to a local server", endpoint)
-}
-
-// moduleRoot is the nearest directory above the working directory that
-// holds go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory: run from the repository")
-		}
-		dir = parent
-	}
 }
 
 func orDefault(v, def string) string {

@@ -31,7 +31,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -47,6 +46,7 @@ import (
 
 	"github.com/mailtrust/abusescan/internal/embedded"
 	"github.com/mailtrust/abusescan/internal/event"
+	"github.com/mailtrust/abusescan/internal/modroot"
 	"github.com/mailtrust/abusescan/internal/synth"
 )
 
@@ -101,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		_, err = fmt.Fprintln(stdout, events, accounts)
 		return err
 	}
-	root, err := moduleRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		return err
 	}
@@ -465,22 +465,4 @@ func parseSummary(line string) (read, rejected int, err error) {
 	read, _ = strconv.Atoi(m[1])
 	rejected, _ = strconv.Atoi(m[2])
 	return read, rejected, nil
-}
-
-// moduleRoot finds the folder of go.mod from the working folder up.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found in this folder or above: run from the repository")
-		}
-		dir = parent
-	}
 }

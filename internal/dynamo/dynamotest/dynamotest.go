@@ -37,6 +37,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/mailtrust/abusescan/internal/dynamo"
+	"github.com/mailtrust/abusescan/internal/modroot"
 )
 
 // EndpointEnv names the variable that points tests at a running server.
@@ -128,22 +129,7 @@ func Template(t testing.TB) []byte {
 
 // Root returns the repository root: the nearest directory above the working
 // directory that holds go.mod.
-func Root() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find repository root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("find repository root: no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+func Root() (string, error) { return modroot.Find() }
 
 // ready sets up the server and client once, and skips or fails t if that
 // did not work.
