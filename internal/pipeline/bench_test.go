@@ -72,15 +72,7 @@ func BenchmarkDecodeLookup(b *testing.B) {
 // and reports the rate per unit (event, login).
 func decodeLookup(b *testing.B, recs []pipeline.Record, unit string) {
 	b.Helper()
-	g, err := geo.Open(geo.Config{
-		CityPath: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
-		ASNPath:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
-		AnonPath: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer g.Close()
+	g := openGeo(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
@@ -101,6 +93,21 @@ func decodeLookup(b *testing.B, recs []pipeline.Record, unit string) {
 	elapsed := time.Since(start)
 	b.ReportMetric(float64(len(recs)*b.N)/elapsed.Seconds(), unit+"s/s")
 	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(len(recs)*b.N), "ns/"+unit)
+}
+
+// openGeo opens the test GeoIP databases, closed when b ends.
+func openGeo(b *testing.B) *geo.Reader {
+	b.Helper()
+	g, err := geo.Open(geo.Config{
+		CityPath: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
+		ASNPath:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
+		AnonPath: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { g.Close() })
+	return g
 }
 
 // BenchmarkDynamoCost replays traffic into DynamoDB (dynalite) in batches of

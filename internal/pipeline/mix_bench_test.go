@@ -14,7 +14,6 @@ import (
 	"github.com/mailtrust/abusescan/internal/decision"
 	"github.com/mailtrust/abusescan/internal/embedded"
 	"github.com/mailtrust/abusescan/internal/event"
-	"github.com/mailtrust/abusescan/internal/geo"
 	"github.com/mailtrust/abusescan/internal/mail"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/setup"
@@ -161,15 +160,7 @@ func BenchmarkMixDecodeLookup(b *testing.B) {
 
 func mixFloor(b *testing.B, m mixStream, parse bool) {
 	ctx := context.Background()
-	g, err := geo.Open(geo.Config{
-		CityPath: filepath.Join(geoDir, "GeoIP2-City-Test.mmdb"),
-		ASNPath:  filepath.Join(geoDir, "GeoLite2-ASN-Test.mmdb"),
-		AnonPath: filepath.Join(geoDir, "GeoIP2-Anonymous-IP-Test.mmdb"),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer g.Close()
+	g := openGeo(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
