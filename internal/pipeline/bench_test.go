@@ -15,6 +15,7 @@ import (
 	"github.com/mailtrust/abusescan/internal/embedded"
 	"github.com/mailtrust/abusescan/internal/event"
 	"github.com/mailtrust/abusescan/internal/geo"
+	"github.com/mailtrust/abusescan/internal/mail"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/queue"
 	"github.com/mailtrust/abusescan/internal/setup"
@@ -65,13 +66,15 @@ func replay(b *testing.B, recs []pipeline.Record, clusters bool) {
 // decoding the same events and looking up their addresses.
 func BenchmarkDecodeLookup(b *testing.B) {
 	recs, _ := scenario(b, synth.Backtest())
-	decodeLookup(b, recs, "event")
+	decodeLookup(b, recs, "event", nil)
 }
 
 // decodeLookup decodes recs and looks up each event's address, b.N times,
-// and reports the rate per unit (event, login).
-func decodeLookup(b *testing.B, recs []pipeline.Record, unit string) {
+// and reports the rate per unit (event, login). With objs, it also reads
+// each message's object and parses it, as the message path must.
+func decodeLookup(b *testing.B, recs []pipeline.Record, unit string, objs pipeline.Objects) {
 	b.Helper()
+	ctx := context.Background()
 	g := openGeo(b)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -87,6 +90,14 @@ func decodeLookup(b *testing.B, recs []pipeline.Record, unit string) {
 				g.Lookup(ev.Signup.IP)
 			case ev.Login != nil:
 				g.Lookup(ev.Login.IP)
+			case ev.Message != nil && objs != nil:
+				raw, err := objs.Read(ctx, ev.Message.Object.Bucket, ev.Message.Object.Key)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := mail.Parse(raw, mail.DefaultLimits()); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
 	}

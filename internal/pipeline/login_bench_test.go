@@ -91,7 +91,7 @@ func loginReplay(b *testing.B, signups, logins []pipeline.Record, clusters bool)
 // merely decoding the same sign-ins and looking up their addresses.
 func BenchmarkLoginDecodeLookup(b *testing.B) {
 	_, logins, _ := loginStream(b, synth.Backtest())
-	decodeLookup(b, logins, "login")
+	decodeLookup(b, logins, "login", nil)
 }
 
 // BenchmarkLoginCost replays a generated stream with sign-ins into

@@ -14,7 +14,6 @@ import (
 	"github.com/mailtrust/abusescan/internal/decision"
 	"github.com/mailtrust/abusescan/internal/embedded"
 	"github.com/mailtrust/abusescan/internal/event"
-	"github.com/mailtrust/abusescan/internal/mail"
 	"github.com/mailtrust/abusescan/internal/pipeline"
 	"github.com/mailtrust/abusescan/internal/setup"
 	"github.com/mailtrust/abusescan/internal/synth"
@@ -152,41 +151,6 @@ func replayParts(b *testing.B, m mixStream, parts [][]pipeline.Record) []time.Du
 // parsed ("parse"), since a message's content is what its event carries.
 func BenchmarkMixDecodeLookup(b *testing.B) {
 	m := newMixStream(b)
-	for _, parse := range []bool{false, true} {
-		name := map[bool]string{false: "geo", true: "parse"}[parse]
-		b.Run(name, func(b *testing.B) { mixFloor(b, m, parse) })
-	}
-}
-
-func mixFloor(b *testing.B, m mixStream, parse bool) {
-	ctx := context.Background()
-	g := openGeo(b)
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for b.Loop() {
-		for _, r := range m.all {
-			ev, err := event.Decode(r.Body)
-			if err != nil {
-				b.Fatal(err)
-			}
-			switch {
-			case ev.Signup != nil:
-				g.Lookup(ev.Signup.IP)
-			case ev.Login != nil:
-				g.Lookup(ev.Login.IP)
-			case ev.Message != nil && parse:
-				raw, err := m.objs.Read(ctx, ev.Message.Object.Bucket, ev.Message.Object.Key)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := mail.Parse(raw, mail.DefaultLimits()); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-	}
-	elapsed := time.Since(start)
-	b.ReportMetric(float64(len(m.all)*b.N)/elapsed.Seconds(), "events/s")
-	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(len(m.all)*b.N), "ns/event")
+	b.Run("geo", func(b *testing.B) { decodeLookup(b, m.all, "event", nil) })
+	b.Run("parse", func(b *testing.B) { decodeLookup(b, m.all, "event", m.objs) })
 }
