@@ -65,6 +65,7 @@ type decided struct {
 func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 	results := make([]Result, len(recs))
 	events := make([]event.Event, len(recs))
+	hashes := make([]string, len(recs)) // of the signups, made on every core
 	now := p.clock()
 	present := p.present(now) // before this batch moves a replay's on
 	parallel(len(recs), func(i int) {
@@ -72,6 +73,9 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 		events[i], results[i].Err = event.Decode(recs[i].Body)
 		if results[i].Err == nil {
 			results[i].Err = p.checkTime(events[i], now)
+		}
+		if results[i].Err == nil && events[i].Kind == event.KindSignup {
+			hashes[i] = contentHash(events[i])
 		}
 	})
 	var ws []*work
@@ -103,7 +107,7 @@ func (p *Pipeline) process(ctx context.Context, recs []Record) []Result {
 			res.Skipped = string(ev.Kind) + " events are not scored"
 			continue
 		}
-		w := &work{idx: i, ev: ev, su: ev.Signup, claimID: claim.ID(ev.ID), hash: contentHash(ev)}
+		w := &work{idx: i, ev: ev, su: ev.Signup, claimID: claim.ID(ev.ID), hash: hashes[i]}
 		w.token = window.Token(w.claimID)
 		if f, dup := first[ev.ID]; dup {
 			again = append(again, copyOf{w, f})
