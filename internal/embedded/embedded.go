@@ -302,7 +302,7 @@ func (s *Store) fileTx(tx **bolt.Tx) (*bolt.Tx, error) {
 
 // fileGet reads key from the named bucket in the read transaction *tx,
 // opened on first need, through one cursor per bucket and transaction
-// (see seek). // Called with mu held.
+// (see seek). Called with mu held.
 func (s *Store) fileGet(tx **bolt.Tx, name, key string) ([]byte, error) {
 	t, err := s.fileTx(tx)
 	if err != nil {
@@ -360,9 +360,9 @@ func fail(errs []error, err error) []error {
 	return errs
 }
 
-// KeyCount returns how many window keys the file holds, expired ones
-// included (the embedded store deletes nothing by age): what a replay's
-// memory is measured against (infra/memreplay).
+// KeyCount returns how many window keys the file holds, after writing what
+// is buffered (expired ones included until Expire deletes them): what a
+// replay's memory is measured against (infra/memreplay).
 func (s *Store) KeyCount() (int, error) {
 	if err := s.Flush(); err != nil {
 		return 0, err

@@ -72,8 +72,7 @@ func Handler(p Processor, log *slog.Logger, metricsOut io.Writer, namespace, fun
 // Raw is a function's handler (Handler) as a lambda.Handler, which
 // aws-lambda-go hands the payload as it came. Given a func, the library
 // first decodes the payload into the func's argument (a json.RawMessage
-// here): one more pass over a batch of a hundred records, a third of a
-// login batch's time in the function. The response is encoded as the
+// here): one more pass over a batch of a hundred records. The response is encoded as the
 // library encodes a func's: JSON, HTML not escaped, no trailing newline.
 type Raw func(ctx context.Context, raw json.RawMessage) (any, error)
 
